@@ -1,0 +1,71 @@
+# Two commands for users: `make demo` and `make test`. Everything else is plumbing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+COLLECTIONS := $(CURDIR)/.collections
+COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/odh_rwx/shared_resources
+SANITY_COPY := $(CURDIR)/build/sanity/ansible_collections/odh_rwx/shared_resources
+ANSIBLE_TEST_GET_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+DEMO_DIR := $(CURDIR)/demo-output
+
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
+export ANSIBLE_NOCOLOR := 1
+export PATH := $(BIN):$(PATH)
+
+.PHONY: help venv collection-link demo test unit lint sanity bench clean
+
+help:
+	@echo "make demo   set up, run the site rollout on the bundled example and print the access report"
+	@echo "make test   set up and run every test (pytest, ansible-lint, ansible-test sanity)"
+	@echo "make bench  run the benchmarks"
+	@echo "make venv   create or refresh the virtualenv $(VENV)"
+
+venv: $(STAMP) collection-link
+
+$(STAMP): requirements/dev.txt requirements/constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/dev.txt -c requirements/constraints.txt
+	touch $@
+
+# The collection is developed at the repository root; Ansible finds it through this link.
+collection-link:
+	@mkdir -p $(dir $(COLLECTION_LINK))
+	@test -L $(COLLECTION_LINK) || ln -sfn $(CURDIR) $(COLLECTION_LINK)
+
+demo: venv
+	@mkdir -p $(DEMO_DIR)
+	ansible-playbook -i examples/inventory playbooks/validate.yml \
+	  -e shared_resources_report_path=$(DEMO_DIR)/access-report.md
+	@echo
+	@cat $(DEMO_DIR)/access-report.md
+
+test: unit lint sanity
+
+unit: venv
+	pytest
+
+lint: venv
+	ansible-lint
+	antsibull-changelog lint
+
+# ansible-test wants the collection at ansible_collections/<namespace>/<name> in a tree of its
+# own: test it on a copy of the tracked files (less the test tooling in tools/, as built).
+sanity: venv $(ANSIBLE_TEST_GET_PIP)
+	rm -rf $(SANITY_COPY) && mkdir -p $(SANITY_COPY)
+	git ls-files -co --exclude-standard -z | grep -zv '^tools/' | tar --null -T - -cf - | tar -xf - -C $(SANITY_COPY)
+	cd $(SANITY_COPY) && git init -q && git add -A && ansible-test sanity --venv --python 3.11 --color no
+
+# ansible-test downloads get-pip.py from a host CI cannot reach; give it an offline stand-in.
+$(ANSIBLE_TEST_GET_PIP):
+	mkdir -p $(dir $@)
+	cp tools/ansible-test-get-pip.py $@
+
+bench: venv
+	python tools/bench_mapping.py
+
+clean:
+	rm -rf build $(DEMO_DIR) .collections tests/output

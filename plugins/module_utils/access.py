@@ -1,0 +1,158 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, odh_rwx maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Who gets which share, in which mode: the one implementation of the tier rules.
+
+A group in a share's writers gets it read-write; else a group in its readers
+gets it read-only; else the share is not mounted at all. ``*`` stands for every
+authenticated user. Plain Python, importable from JupyterHub hooks.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+from collections import namedtuple
+
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import EVERYONE
+
+READ_WRITE = "rw"
+READ_ONLY = "ro"
+NO_ACCESS = "none"
+
+ShareAccess = namedtuple("ShareAccess", "share mode")
+Signature = namedtuple("Signature", "id users accesses")
+
+
+def share_mode(share, groups):
+    """The mode a member of ``groups`` gets for ``share``: rw, ro or none."""
+    if EVERYONE in share.writers or not groups.isdisjoint(share.writers):
+        return READ_WRITE
+    if EVERYONE in share.readers or not groups.isdisjoint(share.readers):
+        return READ_ONLY
+    return NO_ACCESS
+
+
+def access_for_groups(spec, groups):
+    """The shares a member of ``groups`` may mount, in spec order, with their mode."""
+    groups = frozenset(groups)
+    accesses = []
+    for share in spec.shares:
+        mode = share_mode(share, groups)
+        if mode != NO_ACCESS:
+            accesses.append(ShareAccess(share, mode))
+    return tuple(accesses)
+
+
+class _AccessIndex(object):
+    """Group -> shares index, so bulk mapping costs the users' memberships, not users x shares."""
+
+    def __init__(self, spec):
+        self.shares = spec.shares
+        self.baseline = {}
+        self.by_group = {}
+        for position, share in enumerate(spec.shares):
+            for mode, principals in ((READ_ONLY, share.readers), (READ_WRITE, share.writers)):
+                for principal in principals:
+                    if principal == EVERYONE:
+                        self._grant(self.baseline, position, mode)
+                    else:
+                        self.by_group.setdefault(principal, []).append((position, mode))
+        self._cache = {}
+
+    @staticmethod
+    def _grant(modes, position, mode):
+        if modes.get(position) != READ_WRITE:
+            modes[position] = mode
+
+    def accesses(self, groups):
+        key = frozenset(group for group in groups if group in self.by_group)
+        cached = self._cache.get(key)
+        if cached is None:
+            modes = dict(self.baseline)
+            for group in key:
+                for position, mode in self.by_group[group]:
+                    self._grant(modes, position, mode)
+            cached = tuple(ShareAccess(self.shares[position], modes[position]) for position in sorted(modes))
+            self._cache[key] = cached
+        return cached
+
+
+def access_by_user(spec, users=None):
+    """Map each user to the accesses of its groups; ``users`` defaults to the spec's users."""
+    users = spec.users if users is None else users
+    index = _AccessIndex(spec)
+    return dict((user, index.accesses(groups)) for user, groups in users.items())
+
+
+def signature_key(accesses):
+    return tuple((access.share.name, access.mode) for access in accesses)
+
+
+def signature_id(accesses):
+    """A short stable id for an access signature, usable in object names."""
+    payload = json.dumps(signature_key(accesses), separators=(",", ":"))
+    return "sig-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:10]
+
+
+def group_by_signature(accesses_by_user):
+    """Group users with identical access; signatures sorted by id, users sorted by name."""
+    grouped = {}
+    for user, accesses in accesses_by_user.items():
+        grouped.setdefault(accesses, []).append(user)
+    signatures = [Signature(signature_id(accesses), tuple(sorted(users)), accesses) for accesses, users in grouped.items()]
+    return sorted(signatures, key=lambda signature: signature.id)
+
+
+def pod_volumes(accesses):
+    """The pod-spec pieces for ``accesses``: volumes, volume_mounts and supplemental_groups.
+
+    Read-only shares are read-only in both the volume source and the mount:
+    ``readOnly`` on the mount alone can be undone by another mount of the claim.
+    """
+    volumes = []
+    mounts = []
+    gids = set()
+    for access in accesses:
+        read_only = access.mode == READ_ONLY
+        share = access.share
+        volumes.append({"name": share.volume_name, "persistentVolumeClaim": {"claimName": share.claim_name, "readOnly": read_only}})
+        mounts.append({"name": share.volume_name, "mountPath": share.mount_path, "readOnly": read_only})
+        if share.gid is not None:
+            gids.add(share.gid)
+    return {"volumes": volumes, "volume_mounts": mounts, "supplemental_groups": sorted(gids)}
+
+
+def access_matrix(spec, accesses_by_user):
+    """share name -> user -> rw/ro/none, for every share and user."""
+    matrix = dict((share.name, {}) for share in spec.shares)
+    for user in sorted(accesses_by_user):
+        granted = dict((access.share.name, access.mode) for access in accesses_by_user[user])
+        for share in spec.shares:
+            matrix[share.name][user] = granted.get(share.name, NO_ACCESS)
+    return matrix
+
+
+def describe_accesses(accesses):
+    """JSON-friendly description of accesses, with the pod-spec pieces."""
+    described = pod_volumes(accesses)
+    described["shares"] = [
+        {
+            "name": access.share.name,
+            "tier": access.share.tier,
+            "mode": access.mode,
+            "claim_name": access.share.claim_name,
+            "mount_path": access.share.mount_path,
+        }
+        for access in accesses
+    ]
+    return described
+
+
+def describe_signature(signature):
+    described = describe_accesses(signature.accesses)
+    described["id"] = signature.id
+    described["users"] = list(signature.users)
+    return described
