@@ -1,0 +1,25 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+for path in (HERE.parents[1], HERE):  # the repository root (for tools.*) and this directory (for helpers)
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+@pytest.fixture
+def api(k8s_emulator):
+    """A kubernetes python client ApiClient bound to the emulator."""
+    from kubernetes import client, config
+
+    api_client = config.new_client_from_config(config_file=k8s_emulator.kubeconfig)
+    yield api_client
+    api_client.close()
+
+
+@pytest.fixture
+def dyn(api, tmp_path):
+    from kubernetes.dynamic import DynamicClient
+
+    return DynamicClient(api, cache_file=str(tmp_path / "discovery.json"))
