@@ -76,13 +76,21 @@ class Handler(BaseHTTPRequestHandler):
             return
         context = Context()
         response = self._process(request, context)
-        code = self._respond(response)
+        if isinstance(response.body, (dict, str)):
+            # Recorded before the answer, so a client reading the log after its response sees the request.
+            self._record(context, response, received)
+            self._send(response.code, response.body, response.warnings)
+        else:
+            self._stream(response.body)
+            self._record(context, response, received)
+
+    def _record(self, context: Context, response: Response, received: str) -> None:
         self.server.audit_log.write(
             audit.build_event(
                 verb=context.verb,
                 request_uri=self.path,
                 object_ref=context.object_ref,
-                code=code,
+                code=response.code,
                 received=received,
                 user_agent=self.headers.get("User-Agent", ""),
                 dry_run=context.dry_run,
@@ -113,13 +121,6 @@ class Handler(BaseHTTPRequestHandler):
             return
         raise errors.ApiError(rule.code, "InternalError", f"Internal error occurred: injected fault {rule.id}",
                               {"causes": [{"message": f"injected fault {rule.id}"}]})
-
-    def _respond(self, response: Response) -> int:
-        if isinstance(response.body, (dict, str)):
-            self._send(response.code, response.body, response.warnings)
-        else:
-            self._stream(response.body)
-        return response.code
 
     def _send(self, code: int, body, warnings=()) -> None:
         if isinstance(body, str):
