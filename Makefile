@@ -16,7 +16,9 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv collection-link demo test unit lint sanity bench clean
+LMOD_CACHE_TOOL := /usr/share/lmod/lmod/libexec/update_lmod_system_cache_files
+
+.PHONY: help venv collection-link system-deps demo test unit lint sanity bench clean
 
 help:
 	@echo "make demo   set up, run the site rollout on the bundled example and print the access report"
@@ -36,6 +38,13 @@ collection-link:
 	@mkdir -p $(dir $(COLLECTION_LINK))
 	@test -L $(COLLECTION_LINK) || ln -sfn $(CURDIR) $(COLLECTION_LINK)
 
+# Debian's Lmod gives the LMod tests a real `module` command; they skip, saying so, without it.
+system-deps:
+	@test -x $(LMOD_CACHE_TOOL) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lmod; \
+	  else echo "Lmod is not installed (apt-get install lmod): the LMod tests will be skipped"; fi; }
+
 demo: venv
 	@mkdir -p $(DEMO_DIR)
 	ansible-playbook -i examples/inventory playbooks/validate.yml \
@@ -45,7 +54,7 @@ demo: venv
 
 test: unit lint sanity
 
-unit: venv
+unit: venv system-deps
 	pytest
 
 lint: venv
@@ -64,8 +73,9 @@ $(ANSIBLE_TEST_GET_PIP):
 	mkdir -p $(dir $@)
 	cp tools/ansible-test-get-pip.py $@
 
-bench: venv
+bench: venv system-deps
 	python tools/bench_mapping.py
+	python tools/bench_lmod_sync.py
 
 clean:
 	rm -rf build $(DEMO_DIR) .collections tests/output
