@@ -7,7 +7,8 @@ BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 COLLECTIONS := $(CURDIR)/.collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/odh_rwx/shared_resources
-SANITY_COPY := $(CURDIR)/build/sanity/ansible_collections/odh_rwx/shared_resources
+SANITY_ROOT := $(CURDIR)/build/sanity/ansible_collections
+SANITY_COPY := $(SANITY_ROOT)/odh_rwx/shared_resources
 ANSIBLE_TEST_GET_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 DEMO_DIR := $(CURDIR)/demo-output
 
@@ -18,7 +19,7 @@ export PATH := $(BIN):$(PATH)
 
 LMOD_CACHE_TOOL := /usr/share/lmod/lmod/libexec/update_lmod_system_cache_files
 
-.PHONY: help venv collection-link system-deps demo test unit lint sanity bench clean
+.PHONY: help venv collection-link system-deps demo test unit lint sanity molecule bench clean
 
 help:
 	@echo "make demo   set up, run the site rollout on the bundled example and print the access report"
@@ -46,13 +47,9 @@ system-deps:
 	  else echo "Lmod is not installed (apt-get install lmod): the LMod tests will be skipped"; fi; }
 
 demo: venv
-	@mkdir -p $(DEMO_DIR)
-	ansible-playbook -i examples/inventory playbooks/validate.yml \
-	  -e shared_resources_report_path=$(DEMO_DIR)/access-report.md
-	@echo
-	@cat $(DEMO_DIR)/access-report.md
+	DEMO_DIR=$(DEMO_DIR) tools/demo
 
-test: unit lint sanity
+test: unit lint sanity molecule
 
 unit: venv system-deps
 	pytest
@@ -62,16 +59,25 @@ lint: venv
 	antsibull-changelog lint
 
 # ansible-test wants the collection at ansible_collections/<namespace>/<name> in a tree of its
-# own: test it on a copy of the tracked files (less the test tooling in tools/, as built).
+# own: test it on a copy of the tracked files (less the test tooling in tools/ and its tests, as
+# built), next
+# to a copy of kubernetes.core, whose doc fragment and module_utils the k8s modules use.
 sanity: venv $(ANSIBLE_TEST_GET_PIP)
-	rm -rf $(SANITY_COPY) && mkdir -p $(SANITY_COPY)
-	git ls-files -co --exclude-standard -z | grep -zv '^tools/' | tar --null -T - -cf - | tar -xf - -C $(SANITY_COPY)
+	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_COPY) $(SANITY_ROOT)/kubernetes
+	git ls-files -co --exclude-standard -z | grep -zvE '^(tools|tests/emulator)/' | tar --null -T - -cf - | tar -xf - -C $(SANITY_COPY)
+	cp -r "$$(python -c 'import ansible_collections.kubernetes.core as c; print(list(c.__path__)[0])')" $(SANITY_ROOT)/kubernetes/core
 	cd $(SANITY_COPY) && git init -q && git add -A && ansible-test sanity --venv --python 3.11 --color no
 
 # ansible-test downloads get-pip.py from a host CI cannot reach; give it an offline stand-in.
 $(ANSIBLE_TEST_GET_PIP):
 	mkdir -p $(dir $@)
 	cp tools/ansible-test-get-pip.py $@
+
+# molecule/default runs against the bundled API emulator; molecule/kind needs Docker, so here
+# it is only syntax-checked (ansible-lint lints both).
+molecule: venv
+	molecule test -s default
+	molecule syntax -s kind
 
 bench: venv system-deps
 	python tools/bench_mapping.py

@@ -35,6 +35,19 @@ def share_mode(share, groups):
     return NO_ACCESS
 
 
+def directory_mode(share):
+    """Mode of a share's directories: setgid so new files keep the tier gid; members work through the gid.
+
+    Restricted shares are never open to others; shares every user reads stay world-readable
+    for processes that mount them without the gid; the rest are for the gid alone.
+    """
+    if share.restricted:
+        return "2770"
+    if EVERYONE in share.readers or EVERYONE in share.writers:
+        return "2775"
+    return "2770"
+
+
 def access_for_groups(spec, groups):
     """The shares a member of ``groups`` may mount, in spec order, with their mode."""
     groups = frozenset(groups)

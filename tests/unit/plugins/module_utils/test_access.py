@@ -17,11 +17,8 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access im
     share_mode,
     signature_id,
 )
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import (
-    SpecError,
-    is_dns1123_label,
-    parse_spec,
-)
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validation import is_dns1123_label
 
 GROUPS = ["g%d" % number for number in range(8)]
 

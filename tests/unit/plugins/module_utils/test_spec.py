@@ -5,12 +5,14 @@ import pytest
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import (
     SpecError,
     default_mount_path,
-    is_dns1123_label,
-    is_dns1123_subdomain,
-    parse_quantity,
     parse_spec,
     parse_users,
     volume_name,
+)
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validation import (
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    parse_quantity,
 )
 
 
@@ -39,11 +41,6 @@ def test_share_overrides_replace_tier_values(example_spec):
     example_spec["shares"][0].update(readers=["analysts"], writers=[], gid=40011, claim_name="census-data")
     share = parse_spec(example_spec).share("census")
     assert (share.readers, share.writers, share.gid, share.claim_name) == (("analysts",), (), 40011, "census-data")
-
-
-def test_extra_sections_are_kept(example_spec):
-    example_spec["storage_class"] = {"name": "shared-rwx", "backend": "nfs_csi"}
-    assert parse_spec(example_spec).extra == {"storage_class": {"name": "shared-rwx", "backend": "nfs_csi"}}
 
 
 @pytest.mark.parametrize(

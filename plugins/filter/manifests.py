@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, odh_rwx maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import manifests
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec
+
+
+def _validated(filter_name, shared_resources):
+    try:
+        return parse_spec(shared_resources)
+    except SpecError as exc:
+        raise AnsibleFilterError("%s: %s" % (filter_name, to_native(exc)))
+
+
+def storage_class_objects(shared_resources):
+    """The RWX StorageClass to manage, as a list (empty when the class is taken as it is)."""
+    return manifests.storage_class_objects(_validated("storage_class_objects", shared_resources))
+
+
+def shared_volume_objects(shared_resources):
+    """Namespace, jobs ServiceAccount, storage quota and one RWX claim per share."""
+    return manifests.shared_volume_objects(_validated("shared_volume_objects", shared_resources))
+
+
+def directory_jobs(shared_resources, image, run_as_user=None, fs_group=False):
+    """One directory preparation Job per share, named by the hash of its permissions."""
+    if not image or not isinstance(image, str):
+        raise AnsibleFilterError("directory_jobs: image must be a container image reference, got %r" % (image,))
+    spec = _validated("directory_jobs", shared_resources)
+    return manifests.directory_jobs(spec, image, run_as_user=run_as_user, fs_group=bool(fs_group))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "storage_class_objects": storage_class_objects,
+            "shared_volume_objects": shared_volume_objects,
+            "directory_jobs": directory_jobs,
+        }

@@ -1,0 +1,235 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, odh_rwx maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Desired Kubernetes objects of the storage roles, computed from a validated spec.
+
+Roles hand these to the one apply path (plan, then one batched apply, or render).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import directory_mode
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.storage import storage_class_manifest
+
+MANAGED_BY = "odh_rwx.shared_resources"
+PART_OF = "shared-resources"
+LABEL_PREFIX = "shared-resources.odh-rwx.io/"
+TIER_LABEL = LABEL_PREFIX + "tier"
+SHARE_LABEL = LABEL_PREFIX + "share"
+RESTRICTED_LABEL = LABEL_PREFIX + "restricted"
+COMPONENT_LABEL = "app.kubernetes.io/component"
+PERMISSIONS_HASH_LABEL = LABEL_PREFIX + "permissions-hash"
+DASHBOARD_LABEL = "opendatahub.io/dashboard"
+DISPLAY_NAME_ANNOTATION = "openshift.io/display-name"
+JOBS_SERVICE_ACCOUNT = "shared-resources-jobs"
+SHARE_MOUNT = "/mnt/share"
+MAX_NAME = 63
+
+
+def managed_labels(component, **extra):
+    labels = {"app.kubernetes.io/managed-by": MANAGED_BY, "app.kubernetes.io/part-of": PART_OF, COMPONENT_LABEL: component}
+    labels.update(extra)
+    return labels
+
+
+def managed_selector(component):
+    """Label selector of the objects of one component the collection manages."""
+    return "app.kubernetes.io/managed-by=%s,%s=%s" % (MANAGED_BY, COMPONENT_LABEL, component)
+
+
+def short_hash(value, length=10):
+    payload = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:length]
+
+
+def bounded_name(prefix, name, suffix):
+    """``<prefix><name>-<suffix>`` cut to a DNS label by shortening ``name``."""
+    room = MAX_NAME - len(prefix) - len(suffix) - 1
+    return "%s%s-%s" % (prefix, name[:room].rstrip("-"), suffix)
+
+
+def restricted_pod_security_context(supplemental_groups=(), run_as_user=None, fs_group=None):
+    """Pod Security "restricted" and OpenShift restricted-v2 compatible pod settings.
+
+    No runAsUser by default: OpenShift assigns one from the namespace range and
+    refuses others; plain Kubernetes needs one when the image runs as root.
+    """
+    context = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    if supplemental_groups:
+        context["supplementalGroups"] = sorted(supplemental_groups)
+    if run_as_user is not None:
+        context["runAsUser"] = run_as_user
+    if fs_group is not None:
+        context["fsGroup"] = fs_group
+        context["fsGroupChangePolicy"] = "OnRootMismatch"
+    return context
+
+
+def restricted_container_security_context():
+    return {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def namespace_manifest(spec):
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": spec.namespace, "labels": managed_labels("namespace")},
+    }
+
+
+def storage_class_objects(spec):
+    manifest = storage_class_manifest(spec.storage_class, managed_labels("storage-class"))
+    return [manifest] if manifest else []
+
+
+def claim_manifest(spec, share):
+    metadata = {
+        "name": share.claim_name,
+        "namespace": spec.namespace,
+        "labels": managed_labels(
+            "shared-volume",
+            **{TIER_LABEL: share.tier, SHARE_LABEL: share.name, RESTRICTED_LABEL: "true" if share.restricted else "false"}
+        ),
+    }
+    if share.dashboard:
+        metadata["labels"][DASHBOARD_LABEL] = "true"
+    if share.display_name:
+        metadata["annotations"] = {DISPLAY_NAME_ANNOTATION: share.display_name}
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": metadata,
+        "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": share.size}}},
+    }
+    if spec.storage_class is not None:
+        claim["spec"]["storageClassName"] = spec.storage_class.name
+    return claim
+
+
+def quota_manifest(spec):
+    prefix = "%s.storageclass.storage.k8s.io/" % spec.storage_class.name
+    hard = {}
+    if spec.quota.get("storage"):
+        hard[prefix + "requests.storage"] = spec.quota["storage"]
+    if spec.quota.get("claims") is not None:
+        hard[prefix + "persistentvolumeclaims"] = str(spec.quota["claims"])
+    return {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "shared-resources-storage", "namespace": spec.namespace, "labels": managed_labels("quota")},
+        "spec": {"hard": hard},
+    }
+
+
+def jobs_service_account(spec):
+    """The identity of the collection's Jobs: no API access, so no token and no RBAC."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": JOBS_SERVICE_ACCOUNT, "namespace": spec.namespace, "labels": managed_labels("jobs")},
+        "automountServiceAccountToken": False,
+    }
+
+
+def shared_volume_objects(spec):
+    """Namespace (when created), jobs ServiceAccount, quota and one RWX claim per share, in apply order."""
+    objects = [namespace_manifest(spec)] if spec.create_namespace else []
+    objects.append(jobs_service_account(spec))
+    if spec.quota:
+        objects.append(quota_manifest(spec))
+    objects.extend(claim_manifest(spec, share) for share in spec.shares)
+    return objects
+
+
+def permission_spec(share):
+    """What the directory preparation of a share depends on; its hash names the Job."""
+    return {
+        "claim": share.claim_name,
+        "gid": share.gid,
+        "mode": directory_mode(share),
+        "directories": list(share.directories),
+        "restricted": share.restricted,
+    }
+
+
+# POSIX sh, run as an arbitrary non-root uid holding the share's gid as a supplemental
+# group: chgrp/chmod work on what this uid owns; nothing relies on root, so root-squashed
+# exports work. A restricted share whose root others can still enter is an error.
+DIRECTORY_SCRIPT = r"""set -eu
+root="$SHARE_ROOT"
+prepare() {
+  mkdir -p "$1"
+  if chgrp "$SHARE_GID" "$1" 2>/dev/null && chmod "$SHARE_MODE" "$1" 2>/dev/null; then
+    echo "prepared $1: group $SHARE_GID, mode $SHARE_MODE"
+  else
+    echo "warning: $1 is not owned by uid $(id -u); left as $(stat -c '%U:%G %a' "$1")"
+  fi
+}
+prepare "$root"
+for dir in $SHARE_DIRECTORIES; do
+  prepare "$root/$dir"
+done
+mode=$(stat -c '%a' "$root")
+if [ "$SHARE_RESTRICTED" = "true" ] && [ $((0$mode & 7)) -ne 0 ]; then
+  echo "error: restricted share root $root has mode $mode: others can enter it." >&2
+  echo "Make the export's directory group $SHARE_GID mode $SHARE_MODE (or writable by this uid) and rerun." >&2
+  exit 1
+fi
+"""
+
+
+def directory_job(spec, share, image, run_as_user=None, fs_group=False):
+    """The Job that gives a share's directories their tier gid, setgid bit and mode."""
+    permissions = permission_spec(share)
+    digest = short_hash(permissions)
+    labels = managed_labels(
+        "directory-preparation", **{TIER_LABEL: share.tier, SHARE_LABEL: share.name, PERMISSIONS_HASH_LABEL: digest}
+    )
+    env = [
+        {"name": "SHARE_ROOT", "value": SHARE_MOUNT},
+        {"name": "SHARE_GID", "value": str(share.gid)},
+        {"name": "SHARE_MODE", "value": permissions["mode"]},
+        {"name": "SHARE_DIRECTORIES", "value": " ".join(share.directories)},
+        {"name": "SHARE_RESTRICTED", "value": "true" if share.restricted else "false"},
+    ]
+    pod_spec = {
+        "serviceAccountName": JOBS_SERVICE_ACCOUNT,
+        "automountServiceAccountToken": False,
+        "restartPolicy": "Never",
+        "securityContext": restricted_pod_security_context(
+            [share.gid], run_as_user=run_as_user, fs_group=share.gid if fs_group else None
+        ),
+        "containers": [
+            {
+                "name": "prepare",
+                "image": image,
+                "command": ["/bin/sh", "-c", DIRECTORY_SCRIPT],
+                "env": env,
+                "securityContext": restricted_container_security_context(),
+                "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "64Mi"}},
+                "volumeMounts": [{"name": "share", "mountPath": SHARE_MOUNT}],
+            }
+        ],
+        "volumes": [{"name": "share", "persistentVolumeClaim": {"claimName": share.claim_name}}],
+    }
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": bounded_name("dirs-", share.name, digest[:8]), "namespace": spec.namespace, "labels": labels},
+        "spec": {"backoffLimit": 2, "template": {"metadata": {"labels": dict(labels)}, "spec": pod_spec}},
+    }
+
+
+def directory_jobs(spec, image, run_as_user=None, fs_group=False):
+    return [directory_job(spec, share, image, run_as_user, fs_group) for share in spec.shares]

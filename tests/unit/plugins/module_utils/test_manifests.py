@@ -1,0 +1,190 @@
+import copy
+
+import pytest
+import yaml
+
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import manifests
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import directory_mode
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validation import is_dns1123_label
+from tests.support.pod_security import pod_spec_of, restricted_violations
+from tests.support.schema import schema_errors
+
+IMAGE = "registry.access.redhat.com/ubi9/ubi-minimal:9.6"
+EXAMPLE_INVENTORY = "examples/inventory/group_vars/all/shared_resources.yml"
+
+
+@pytest.fixture
+def full_spec(example_spec):
+    example_spec.update(
+        create_namespace=True,
+        storage_class={"name": "shared-rwx", "backend": "nfs_csi", "parameters": {"server": "nfs", "share": "/exports"}},
+        quota={"storage": "2Ti", "claims": 20},
+    )
+    example_spec["shares"][0].update(display_name="Census extracts", directories=["raw", "curated/2026"])
+    return example_spec
+
+
+def all_objects(data, **job_options):
+    spec = parse_spec(data)
+    return (
+        manifests.storage_class_objects(spec)
+        + manifests.shared_volume_objects(spec)
+        + manifests.directory_jobs(spec, IMAGE, **job_options)
+    )
+
+
+def test_objects_in_apply_order(full_spec):
+    spec = parse_spec(full_spec)
+    kinds = [obj["kind"] for obj in manifests.shared_volume_objects(spec)]
+    assert kinds == ["Namespace", "ServiceAccount", "ResourceQuota"] + ["PersistentVolumeClaim"] * 3
+
+
+def test_claims(full_spec):
+    spec = parse_spec(full_spec)
+    claims = [obj for obj in manifests.shared_volume_objects(spec) if obj["kind"] == "PersistentVolumeClaim"]
+    census = claims[0]
+    assert census["metadata"]["namespace"] == "rhods-notebooks"
+    assert census["spec"] == {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "50Gi"}}, "storageClassName": "shared-rwx"}
+    assert census["metadata"]["labels"] == {
+        "app.kubernetes.io/managed-by": "odh_rwx.shared_resources",
+        "app.kubernetes.io/part-of": "shared-resources",
+        "app.kubernetes.io/component": "shared-volume",
+        "shared-resources.odh-rwx.io/tier": "public",
+        "shared-resources.odh-rwx.io/share": "census",
+        "shared-resources.odh-rwx.io/restricted": "false",
+    }
+    assert census["metadata"]["annotations"] == {"openshift.io/display-name": "Census extracts"}
+    assert claims[2]["metadata"]["labels"]["shared-resources.odh-rwx.io/restricted"] == "true"
+
+
+def test_claim_without_storage_class_uses_the_cluster_default(example_spec):
+    claim = manifests.claim_manifest(parse_spec(example_spec), parse_spec(example_spec).shares[0])
+    assert "storageClassName" not in claim["spec"]
+
+
+def test_quota_caps_the_storage_class(full_spec):
+    quota = manifests.quota_manifest(parse_spec(full_spec))
+    assert quota["spec"]["hard"] == {
+        "shared-rwx.storageclass.storage.k8s.io/requests.storage": "2Ti",
+        "shared-rwx.storageclass.storage.k8s.io/persistentvolumeclaims": "20",
+    }
+
+
+def test_quota_needs_a_storage_class(example_spec):
+    example_spec["quota"] = {"storage": "1Ti"}
+    with pytest.raises(SpecError, match="quota: caps the storage class per namespace"):
+        parse_spec(example_spec)
+
+
+@pytest.mark.parametrize(
+    "quota, expected",
+    [({"storage": "1TB"}, "quota.storage: invalid quota '1TB'"), ({"claims": -1}, "quota.claims: invalid claims -1"), ({}, "quota: set storage")],
+)
+def test_bad_quota(full_spec, quota, expected):
+    full_spec["quota"] = quota
+    with pytest.raises(SpecError, match=expected.replace("(", r"\(")):
+        parse_spec(full_spec)
+
+
+def test_dashboard_label_only_for_shares_everybody_writes(example_spec):
+    example_spec["shares"][0].update(dashboard=True)
+    with pytest.raises(SpecError, match=r"shares\[0\]\.dashboard: the ODH dashboard lets every project member"):
+        parse_spec(example_spec)
+    example_spec["shares"][0].update(writers=["*"])
+    spec = parse_spec(example_spec)
+    assert manifests.claim_manifest(spec, spec.shares[0])["metadata"]["labels"]["opendatahub.io/dashboard"] == "true"
+
+
+@pytest.mark.parametrize("directory", ["/abs", "../up", "a/../b", "with space", "", "a//b"])
+def test_bad_directories(example_spec, directory):
+    example_spec["shares"][0]["directories"] = [directory]
+    with pytest.raises(SpecError, match=r"shares\[0\]\.directories\[0\]: invalid directory"):
+        parse_spec(example_spec)
+
+
+def test_directory_modes(example_spec):
+    spec = parse_spec(example_spec)
+    assert [directory_mode(share) for share in spec.shares] == ["2775", "2770", "2770"]
+
+
+def test_directory_job(full_spec):
+    spec = parse_spec(full_spec)
+    job = manifests.directory_job(spec, spec.shares[0], IMAGE)
+    pod = job["spec"]["template"]["spec"]
+    env = dict((item["name"], item["value"]) for item in pod["containers"][0]["env"])
+    assert env == {
+        "SHARE_ROOT": "/mnt/share",
+        "SHARE_GID": "40001",
+        "SHARE_MODE": "2775",
+        "SHARE_DIRECTORIES": "raw curated/2026",
+        "SHARE_RESTRICTED": "false",
+    }
+    assert pod["securityContext"]["supplementalGroups"] == [40001]
+    assert "runAsUser" not in pod["securityContext"] and "fsGroup" not in pod["securityContext"]
+    assert pod["volumes"] == [{"name": "share", "persistentVolumeClaim": {"claimName": "census"}}]
+    assert pod["automountServiceAccountToken"] is False
+    digest = job["metadata"]["labels"]["shared-resources.odh-rwx.io/permissions-hash"]
+    assert job["metadata"]["name"] == "dirs-census-" + digest[:8]
+    assert job["spec"]["template"]["metadata"]["labels"] == job["metadata"]["labels"]
+
+
+def test_directory_job_name_follows_permissions_only(full_spec):
+    spec = parse_spec(full_spec)
+    name = manifests.directory_job(spec, spec.shares[0], IMAGE)["metadata"]["name"]
+    resized = copy.deepcopy(full_spec)
+    resized["shares"][0]["size"] = "500Gi"
+    resized_spec = parse_spec(resized)
+    assert manifests.directory_job(resized_spec, resized_spec.shares[0], "other:image")["metadata"]["name"] == name
+    regrouped = copy.deepcopy(full_spec)
+    regrouped["shares"][0]["gid"] = 40100
+    regrouped_spec = parse_spec(regrouped)
+    assert manifests.directory_job(regrouped_spec, regrouped_spec.shares[0], IMAGE)["metadata"]["name"] != name
+
+
+def test_job_options(full_spec):
+    spec = parse_spec(full_spec)
+    context = manifests.directory_job(spec, spec.shares[2], IMAGE, run_as_user=1001, fs_group=True)["spec"]["template"]["spec"]["securityContext"]
+    assert context["runAsUser"] == 1001
+    assert context["fsGroup"] == 40003
+    assert context["fsGroupChangePolicy"] == "OnRootMismatch"
+
+
+def test_long_share_names_give_valid_job_names(example_spec):
+    example_spec["shares"][0]["name"] = "a" * 63
+    spec = parse_spec(example_spec)
+    name = manifests.directory_job(spec, spec.shares[0], IMAGE)["metadata"]["name"]
+    assert is_dns1123_label(name)
+
+
+def test_example_inventory_objects_validate_strictly_and_pods_are_restricted():
+    with open(EXAMPLE_INVENTORY) as handle:
+        data = yaml.safe_load(handle)["shared_resources"]
+    data.setdefault("storage_class", {"name": "shared-rwx", "backend": "nfs_subdir"})
+    objects = all_objects(data) + all_objects(data, run_as_user=1001, fs_group=True)
+    assert objects
+    for obj in objects:
+        assert schema_errors(obj) == "", obj["metadata"]["name"]
+        if obj["kind"] == "Job":
+            assert restricted_violations(pod_spec_of(obj)) == [], obj["metadata"]["name"]
+
+
+def test_every_variant_validates(full_spec):
+    for obj in all_objects(full_spec, run_as_user=1001, fs_group=True):
+        assert schema_errors(obj) == "", obj
+
+
+def test_pod_security_checker_catches_violations():
+    pod = {"containers": [{"name": "c", "securityContext": {"privileged": True, "capabilities": {"add": ["SYS_ADMIN"]}}}],
+           "volumes": [{"name": "h", "hostPath": {"path": "/"}}], "hostNetwork": True}
+    violations = restricted_violations(pod)
+    assert "hostNetwork must not be true" in violations
+    assert "volume h uses hostPath" in violations
+    assert "containers c: privileged" in violations
+    assert "containers c: adds capabilities SYS_ADMIN" in violations
+    assert "containers c: runAsNonRoot must be true" in violations
+    assert "containers c: seccompProfile must be RuntimeDefault or Localhost" in violations
+
+
+def test_schema_check_catches_unknown_fields():
+    assert "readonly" in schema_errors({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "x"}, "spec": {"readonly": True}})
