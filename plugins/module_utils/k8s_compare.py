@@ -259,17 +259,18 @@ CREATE, UPDATE, RECREATE, REFUSE, UNCHANGED = "create", "update", "recreate", "r
 Decision = namedtuple("Decision", "action conflicts")
 
 
-def decide(definition, live, recreatable=False):
+def decide(definition, live, recreatable=False, applies=True):
     """Whether ``definition`` needs applying to ``live`` (None when the object does not exist), and how.
 
-    Unchanged means: every value ``definition`` sets is already live, and the manifest recorded by
-    the last apply is ``definition`` itself. kubernetes.core records the definition exactly as it
+    Unchanged means: every value ``definition`` sets is already live, and, when the change would be
+    sent as an apply (``applies``), the manifest recorded by the last apply is ``definition`` itself.
+    A merge patch neither reads nor writes that record, so it is ignored then. kubernetes.core records the definition exactly as it
     sends it (``json.dumps`` of it, Secret ``stringData`` included), so when the record differs, the
     definition changed since; if only by a dropped field, only an apply removes it from the live object.
     """
     if live is None:
         return Decision(CREATE, [])
-    applied = last_applied(live)
+    applied = last_applied(live) if applies else None
     drifts = list(find_drift(as_stored(definition), live, applied))
     if not drifts and (applied is None or strictly_equal(definition, applied)):
         return Decision(UNCHANGED, [])

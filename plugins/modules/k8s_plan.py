@@ -40,6 +40,15 @@ options:
     type: list
     elements: dict
     required: true
+  method:
+    description:
+      - How the definitions will be sent. V(apply) (kubernetes.core.k8s with O(kubernetes.core.k8s#module:apply=true))
+        records the applied manifest on the object, and a field dropped from a definition since the last
+        apply counts as a change. V(merge) (a JSON merge patch) records nothing, so only the values the
+        definitions set are compared.
+    type: str
+    choices: [apply, merge]
+    default: apply
   allow_recreate:
     description:
       - Kinds whose immutable changes are planned as delete and create, listed in RV(recreate), instead
@@ -232,6 +241,7 @@ def argument_spec():
     spec.update(
         definitions=dict(type="list", elements="dict", required=True),
         allow_recreate=dict(type="list", elements="str", default=[]),
+        method=dict(type="str", choices=["apply", "merge"], default="apply"),
         prune=dict(
             type="dict",
             options=dict(
@@ -310,8 +320,9 @@ def list_candidates(client, prune):
 class Plan(object):
     """What to do with each definition, built up one definition at a time."""
 
-    def __init__(self, allow_recreate, with_diff):
+    def __init__(self, allow_recreate, with_diff, applies=True):
         self.allow_recreate = allow_recreate
+        self.applies = applies
         self.with_diff = with_diff
         self.apply, self.recreate, self.creates, self.updates, self.unchanged = [], [], [], [], []
         self.diff, self.errors, self.warnings, self.orphans = [], [], [], []
@@ -320,7 +331,7 @@ class Plan(object):
 
     def add(self, definition, resource, live):
         self.planned.append(summarize(resource, definition["metadata"]))
-        decision = decide(definition, live, definition["kind"] in self.allow_recreate)
+        decision = decide(definition, live, definition["kind"] in self.allow_recreate, self.applies)
         if decision.action == UNCHANGED:
             self.unchanged.append(object_ref(definition))
             return
@@ -362,7 +373,7 @@ def recreate_warning(definition, conflicts):
 
 
 def make_plan(client, params, with_diff):
-    plan = Plan(params["allow_recreate"], with_diff)
+    plan = Plan(params["allow_recreate"], with_diff, applies=params["method"] == "apply")
     for index, definition in enumerate(params["definitions"]):
         what = "definitions[%d] (%s)" % (index, describe_object(definition))
         try:

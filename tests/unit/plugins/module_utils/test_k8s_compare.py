@@ -392,3 +392,19 @@ def test_a_changed_leaf_is_always_detected(live, desired, data):
         target = target[key]
     target[path[-1]] = "changed-%r" % (target[path[-1]],)
     assert [drift.path for drift in find_drift(desired, merged)] == [path]
+
+
+def test_merge_patches_ignore_the_last_applied_record():
+    live = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": "c",
+            "namespace": "ns",
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": '{"data": {"a": "1", "b": "2"}}'},
+        },
+        "data": {"a": "1", "b": "2"},
+    }
+    desired = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"}, "data": {"a": "1"}}
+    assert decide(desired, live).action == UPDATE
+    assert decide(desired, live, applies=False).action == UNCHANGED
