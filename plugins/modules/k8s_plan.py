@@ -13,7 +13,8 @@ short_description: Decide which Kubernetes objects need applying, without writin
 version_added: 0.1.0
 author: odh_rwx maintainers (@odh-rwx)
 description:
-  - Reads the live object of every definition (one GET each) and tells which ones a following
+  - Reads the live object of every definition (one list per kind and namespace that several
+    definitions share, one GET otherwise) and tells which ones a following
     M(kubernetes.core.k8s) task with O(kubernetes.core.k8s#module:apply=true) must apply, which ones
     are already as desired, and which changes the API server would refuse.
   - Makes no write at all, in check mode or not, so that a rerun of a rollout sends no write and
@@ -204,6 +205,7 @@ diff:
       after_header: PersistentVolumeClaim rhods-notebooks/census
 """
 
+import collections
 import copy
 
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
@@ -291,6 +293,37 @@ def read_live(client, resource, definition, what):
         raise PlanError("%s: could not read the live object: %s" % (what, exc.summary()))
 
 
+class LiveObjects(object):
+    """Reads the live objects: one list per kind and namespace that several definitions share, else one GET."""
+
+    def __init__(self, client, definitions):
+        self.client = client
+        self.wanted = collections.Counter(self.key(definition) for definition in definitions)
+        self.listed = {}
+
+    @staticmethod
+    def key(definition):
+        return (definition["apiVersion"], definition["kind"], definition["metadata"].get("namespace"))
+
+    def read(self, resource, definition, what):
+        key = self.key(definition)
+        if self.wanted[key] < 2:
+            return read_live(self.client, resource, definition, what)
+        if key not in self.listed:
+            self.listed[key] = self.list_by_name(resource, key[2], what)
+        return self.listed[key].get(definition["metadata"]["name"])
+
+    def list_by_name(self, resource, namespace, what):
+        if resource.namespaced and not namespace:
+            raise PlanError("%s: metadata.namespace is required, %s is a namespaced kind" % (what, resource.kind))
+        try:
+            items = self.client.get(resource, namespace=namespace).to_dict()["items"]
+        except DynamicApiError as exc:
+            raise PlanError("%s: could not list the live objects: %s" % (what, exc.summary()))
+        # List items carry no kind or apiVersion of their own.
+        return dict((item["metadata"]["name"], dict(item, apiVersion=resource.group_version, kind=resource.kind)) for item in items)
+
+
 def summarize(resource, metadata):
     """The reference of an object, as RV(orphans) returns it: a manifest kubernetes.core.k8s can delete."""
     reference = {"name": metadata["name"]}
@@ -374,11 +407,12 @@ def recreate_warning(definition, conflicts):
 
 def make_plan(client, params, with_diff):
     plan = Plan(params["allow_recreate"], with_diff, applies=params["method"] == "apply")
+    live_objects = LiveObjects(client, params["definitions"])
     for index, definition in enumerate(params["definitions"]):
         what = "definitions[%d] (%s)" % (index, describe_object(definition))
         try:
             resource = find_resource(client, definition["apiVersion"], definition["kind"], what)
-            live = read_live(client, resource, definition, what)
+            live = live_objects.read(resource, definition, what)
         except PlanError as exc:
             plan.errors.append(str(exc))
             continue

@@ -79,7 +79,7 @@ class FakeClient(object):
             raise ForbiddenError(ApiException(status=403, reason="Forbidden"))
         matching = [item for item in self.objects if item["kind"] == resource.kind and item["metadata"].get("namespace") == namespace]
         if name is None:
-            wanted = dict([label_selector.split("=")])
+            wanted = dict([label_selector.split("=")]) if label_selector else {}
             return FakeInstance({"items": [item for item in matching if wanted.items() <= item["metadata"].get("labels", {}).items()]})
         for item in matching:
             if item["metadata"]["name"] == name:
@@ -183,6 +183,16 @@ def test_allowed_recreate_is_planned_with_a_warning(capsys, cluster, monkeypatch
         "StorageClass shared-rwx will be deleted and recreated because parameters.server would change from 'a' to 'b'; "
         "existing PersistentVolumes keep their old settings"
     ]
+
+
+def test_objects_sharing_kind_and_namespace_are_read_with_one_list(capsys, cluster):
+    cluster.apply(NAMESPACE, claim("census"), claim("projects"))
+    definitions = [NAMESPACE, claim("census"), claim("hr-records"), claim("projects")]
+    code, result = run_module(capsys, definitions=definitions)
+    assert result["unchanged"] == ["Namespace/rhods-notebooks", "PersistentVolumeClaim/rhods-notebooks/census",
+                                   "PersistentVolumeClaim/rhods-notebooks/projects"]
+    assert result["creates"] == ["PersistentVolumeClaim/rhods-notebooks/hr-records"]
+    assert cluster.client.calls == [("Namespace", None, "rhods-notebooks", None), ("PersistentVolumeClaim", "rhods-notebooks", None, None)]
 
 
 def test_orphans_are_labelled_objects_no_definition_names(capsys, cluster):
