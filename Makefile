@@ -18,8 +18,12 @@ export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
 LMOD_CACHE_TOOL := /usr/share/lmod/lmod/libexec/update_lmod_system_cache_files
+# The real JupyterHub libraries (jupyterhub-singleuser-profiles, KubeSpawner) need pins the project
+# virtualenv cannot hold; tests/jupyterhub drives them in this one.
+JSP_VENV := .venv-jsp
+JSP_STAMP := $(JSP_VENV)/.installed
 
-.PHONY: help venv collection-link system-deps demo test unit lint sanity molecule bench clean
+.PHONY: help venv venv-jsp collection-link system-deps demo test unit lint sanity molecule bench clean
 
 help:
 	@echo "make demo   set up, run the site rollout on the bundled example and print the access report"
@@ -32,6 +36,16 @@ venv: $(STAMP) collection-link
 $(STAMP): requirements/dev.txt requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/dev.txt -c requirements/constraints.txt
+	touch $@
+
+venv-jsp: $(JSP_STAMP)
+
+# PyYAML 5.4.1, which the profiles library needs, builds from source and only with Cython<3.
+$(JSP_STAMP): requirements/jupyterhub.txt
+	test -x $(JSP_VENV)/bin/python || $(PYTHON) -m venv $(JSP_VENV)
+	echo 'cython<3' > $(JSP_VENV)/build-constraints.txt
+	PIP_CONSTRAINT=$(CURDIR)/$(JSP_VENV)/build-constraints.txt \
+	  $(JSP_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/jupyterhub.txt
 	touch $@
 
 # The collection is developed at the repository root; Ansible finds it through this link.
@@ -51,7 +65,7 @@ demo: venv
 
 test: unit lint sanity molecule
 
-unit: venv system-deps
+unit: venv venv-jsp system-deps
 	pytest
 
 lint: venv

@@ -48,6 +48,23 @@ def directory_mode(share):
     return "2770"
 
 
+# OpenShift runs every pod, whatever its UID, with primary group 0.
+OPENSHIFT_POD_GROUP = 0
+
+
+def directory_gid(spec, share):
+    """The group that owns a share's directories.
+
+    Normally the share's gid, which entitled pods carry as a supplemental group. ODH 1.x profiles
+    (jupyterhub-singleuser-profiles) cannot give pods supplemental groups, so there the
+    directories belong to the group every OpenShift pod has, and which claims a pod mounts (and
+    readOnly) is the whole barrier; the mode still keeps everyone else out.
+    """
+    if spec.jupyterhub is not None and spec.jupyterhub.flavor == "odh_jsp":
+        return OPENSHIFT_POD_GROUP
+    return share.gid
+
+
 def access_for_groups(spec, groups):
     """The shares a member of ``groups`` may mount, in spec order, with their mode."""
     groups = frozenset(groups)

@@ -13,7 +13,7 @@ __metaclass__ = type
 import hashlib
 import json
 
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import directory_mode
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import directory_gid, directory_mode
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.storage import storage_class_manifest
 
 MANAGED_BY = "odh_rwx.shared_resources"
@@ -152,11 +152,11 @@ def shared_volume_objects(spec):
     return objects
 
 
-def permission_spec(share):
+def permission_spec(spec, share):
     """What the directory preparation of a share depends on; its hash names the Job."""
     return {
         "claim": share.claim_name,
-        "gid": share.gid,
+        "gid": directory_gid(spec, share),
         "mode": directory_mode(share),
         "directories": list(share.directories),
         "restricted": share.restricted,
@@ -191,14 +191,15 @@ fi
 
 def directory_job(spec, share, image, run_as_user=None, fs_group=False):
     """The Job that gives a share's directories their tier gid, setgid bit and mode."""
-    permissions = permission_spec(share)
+    permissions = permission_spec(spec, share)
     digest = short_hash(permissions)
+    gid = permissions["gid"]
     labels = managed_labels(
         "directory-preparation", **{TIER_LABEL: share.tier, SHARE_LABEL: share.name, PERMISSIONS_HASH_LABEL: digest}
     )
     env = [
         {"name": "SHARE_ROOT", "value": SHARE_MOUNT},
-        {"name": "SHARE_GID", "value": str(share.gid)},
+        {"name": "SHARE_GID", "value": str(gid)},
         {"name": "SHARE_MODE", "value": permissions["mode"]},
         {"name": "SHARE_DIRECTORIES", "value": " ".join(share.directories)},
         {"name": "SHARE_RESTRICTED", "value": "true" if share.restricted else "false"},
@@ -208,7 +209,7 @@ def directory_job(spec, share, image, run_as_user=None, fs_group=False):
         "automountServiceAccountToken": False,
         "restartPolicy": "Never",
         "securityContext": restricted_pod_security_context(
-            [share.gid], run_as_user=run_as_user, fs_group=share.gid if fs_group else None
+            [gid] if gid else [], run_as_user=run_as_user, fs_group=gid if fs_group and gid else None
         ),
         "containers": [
             {

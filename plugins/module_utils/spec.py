@@ -32,6 +32,8 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validatio
     suggest,
 )
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.storage import parse_storage_class
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import parse_lmod
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.jupyterhub import parse_jupyterhub
 
 EVERYONE = "*"
 DEFAULT_MOUNT_ROOT = "/opt/app-root/src/shared"
@@ -52,7 +54,6 @@ TOP_LEVEL_KEYS = (
     "lmod",
     "jupyterhub",
 )
-PARSED_KEYS = ("namespace", "tiers", "shares", "users", "create_namespace", "storage_class", "quota", "lmod")
 TIER_KEYS = ("readers", "writers", "gid", "restricted", "description")
 SHARE_KEYS = (
     "name",
@@ -82,13 +83,12 @@ class SharedResourcesSpec(object):
     """A validated spec: tiers by name, shares in declaration order, users."""
 
     def __init__(
-        self, namespace, tiers, shares, users, extra, storage_class=None, quota=None, create_namespace=False, lmod=None, jupyterhub=None
+        self, namespace, tiers, shares, users, storage_class=None, quota=None, create_namespace=False, lmod=None, jupyterhub=None
     ):
         self.namespace = namespace
         self.tiers = tiers
         self.shares = shares
         self.users = users
-        self.extra = extra
         self.storage_class = storage_class
         self.quota = quota or {}
         self.create_namespace = create_namespace
@@ -385,15 +385,17 @@ def parse_spec(data):
     quota = _parse_quota(collector, data.get("quota"), data.get("storage_class"))
     create_namespace = data.get("create_namespace", False)
     check_bool(collector, "create_namespace", create_namespace)
+    lmod = parse_lmod(collector, data.get("lmod"), shares)
+    jupyterhub = parse_jupyterhub(collector, data.get("jupyterhub"), namespace)
     collector.raise_if_any()
-    extra = dict((key, value) for key, value in data.items() if key not in PARSED_KEYS)
     return SharedResourcesSpec(
         namespace=namespace,
         tiers=tiers,
         shares=shares,
         users=users,
-        extra=extra,
         storage_class=storage_class,
         quota=quota,
         create_namespace=create_namespace,
+        lmod=lmod,
+        jupyterhub=jupyterhub,
     )

@@ -1,12 +1,5 @@
-import sys
-from pathlib import Path
-
 import pytest
 
-HERE = Path(__file__).resolve().parent
-for path in (HERE.parents[1], HERE):  # the repository root (for tools.*) and this directory (for helpers)
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
 
 @pytest.fixture
 def api(k8s_emulator):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpers import call
+from tests.emulator.helpers import call
 
 NS = "/api/v1/namespaces"
 SC = "/apis/storage.k8s.io/v1/storageclasses"

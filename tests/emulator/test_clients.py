@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import call
+from tests.emulator.helpers import call
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO_ROOT / ".venv" / "bin"

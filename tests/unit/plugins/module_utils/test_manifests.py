@@ -188,3 +188,18 @@ def test_pod_security_checker_catches_violations():
 
 def test_schema_check_catches_unknown_fields():
     assert "readonly" in schema_errors({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "x"}, "spec": {"readonly": True}})
+
+
+def test_odh_1_directories_belong_to_the_group_of_every_openshift_pod(full_spec):
+    # jupyterhub-singleuser-profiles cannot give notebook pods the tier gids.
+    full_spec["jupyterhub"] = {"flavor": "odh_jsp"}
+    spec = parse_spec(full_spec)
+    job = manifests.directory_job(spec, spec.shares[2], IMAGE, fs_group=True)
+    pod = job["spec"]["template"]["spec"]
+    env = dict((item["name"], item["value"]) for item in pod["containers"][0]["env"])
+    assert (env["SHARE_GID"], env["SHARE_MODE"], env["SHARE_RESTRICTED"]) == ("0", "2770", "true")
+    assert "supplementalGroups" not in pod["securityContext"] and "fsGroup" not in pod["securityContext"]
+    assert restricted_violations(pod) == []
+    full_spec["jupyterhub"] = {"flavor": "odh_notebooks"}
+    other = parse_spec(full_spec)
+    assert manifests.directory_job(other, other.shares[2], IMAGE)["metadata"]["name"] != job["metadata"]["name"]

@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, odh_rwx maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import lmod
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec
+
+
+def _validated(filter_name, shared_resources):
+    try:
+        return parse_spec(shared_resources)
+    except SpecError as exc:
+        raise AnsibleFilterError("%s: %s" % (filter_name, to_native(exc)))
+
+
+def _check_image(name, value):
+    if not isinstance(value, str) or not value or any(character.isspace() for character in value):
+        raise AnsibleFilterError("lmod_sync_objects: %s must be a container image reference, got %r" % (name, value))
+
+
+def lmod_sync_objects(
+    shared_resources, script, force=False, run_as_user=None, git_image=lmod.DEFAULT_GIT_IMAGE, fetch_image=lmod.DEFAULT_FETCH_IMAGE
+):
+    """ConfigMap with the lmod-sync script, the sync Job and, with a schedule, the CronJob; [] without an lmod section."""
+    if not isinstance(script, str) or not script.strip():
+        raise AnsibleFilterError("lmod_sync_objects: script must be the text of lmod-sync, got %r" % (script,))
+    if not isinstance(force, bool):
+        raise AnsibleFilterError("lmod_sync_objects: force must be true or false, got %r" % (force,))
+    if isinstance(run_as_user, str) and run_as_user.isdigit():
+        run_as_user = int(run_as_user)
+    if run_as_user is not None and (isinstance(run_as_user, bool) or not isinstance(run_as_user, int) or run_as_user < 1):
+        raise AnsibleFilterError("lmod_sync_objects: run_as_user must be a non-root uid, got %r" % (run_as_user,))
+    _check_image("git_image", git_image)
+    _check_image("fetch_image", fetch_image)
+    spec = _validated("lmod_sync_objects", shared_resources)
+    nonce = "%.6f" % time.time() if force else None
+    return lmod.lmod_sync_objects(spec, script, run_as_user, git_image, fetch_image, nonce)
+
+
+def lmod_notebook(shared_resources):
+    """Volumes, volume mounts and environment a notebook needs for the LMod tree (empty without an lmod section)."""
+    return lmod.notebook_environment(_validated("lmod_notebook", shared_resources))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"lmod_sync_objects": lmod_sync_objects, "lmod_notebook": lmod_notebook}

@@ -1,0 +1,250 @@
+"""Flavour odh_notebooks of the jupyterhub role against the API emulator (tools/k8s_emulator).
+
+The Notebook CRD is installed in the emulator, with the share claims and a few notebooks as
+the ODH dashboard creates them; then ansible-playbook runs roles/jupyterhub/tasks/odh_notebooks.yml
+(with jupyterhub_users set by the playbook, as tasks/main.yml sets it): check mode, converge,
+rerun, revocation, restart_running and render mode.
+"""
+
+import copy
+import json
+import os
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from kubernetes import config, dynamic
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+VENV_BIN = REPO_ROOT / ".venv" / "bin"
+NAMESPACE = "rhods-notebooks"
+
+pytestmark = pytest.mark.skipif(not (VENV_BIN / "ansible-playbook").exists(), reason="needs make venv")
+
+SPEC = {
+    "namespace": NAMESPACE,
+    "tiers": {
+        "public": {"readers": ["*"], "writers": ["data-stewards"], "gid": 40001},
+        "private": {"readers": ["analysts"], "writers": ["team-a"], "gid": 40002},
+        "secret": {"readers": [], "writers": ["cleared"], "gid": 40003, "restricted": True},
+    },
+    "shares": [
+        {"name": "census", "tier": "public", "size": "1Gi"},
+        {"name": "projects", "tier": "private", "size": "1Gi", "mount_path": "/opt/app-root/src/projects"},
+        {"name": "hr-records", "tier": "secret", "size": "1Gi", "writers": ["hr"]},
+    ],
+    "users": {"alice": ["team-a", "analysts"], "bob": ["analysts"], "carol": ["hr"]},
+    "jupyterhub": {"flavor": "odh_notebooks"},
+}
+
+CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "notebooks.kubeflow.org"},
+    "spec": {
+        "group": "kubeflow.org",
+        "names": {"kind": "Notebook", "plural": "notebooks", "singular": "notebook", "listKind": "NotebookList"},
+        "scope": "Namespaced",
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "subresources": {"status": {}},
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "properties": {
+                            "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                            "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                        },
+                    }
+                },
+            }
+        ],
+    },
+}
+
+PLAYBOOK = textwrap.dedent("""
+    - name: Reconcile the ODH notebooks
+      hosts: localhost
+      gather_facts: false
+      tasks:
+        - name: Run the odh_notebooks flavour
+          ansible.builtin.include_role:
+            name: odh_rwx.shared_resources.jupyterhub
+            tasks_from: odh_notebooks
+          vars:
+            jupyterhub_users: "{{ shared_resources.users }}"
+""")
+
+
+def notebook(user, stopped):
+    """A Jupyter-tile notebook as the dashboard creates it: user PVC, /dev/shm, the ODH sidecar."""
+    name = "jupyter-nb-" + user
+    pvc = "jupyterhub-nb-%s-pvc" % user
+    annotations = {"opendatahub.io/username": user, "opendatahub.io/user": user, "notebooks.opendatahub.io/inject-auth": "true"}
+    if stopped:
+        annotations["kubeflow-resource-stopped"] = "2026-01-02T03:04:05Z"
+    return {
+        "apiVersion": "kubeflow.org/v1",
+        "kind": "Notebook",
+        "metadata": {"name": name, "namespace": NAMESPACE, "labels": {"app": name, "opendatahub.io/dashboard": "true"}, "annotations": annotations},
+        "spec": {
+            "template": {
+                "spec": {
+                    "enableServiceLinks": False,
+                    "containers": [
+                        {
+                            "name": name,
+                            "image": "quay.io/modh/odh-minimal-notebook-container:v3",
+                            "env": [{"name": "NOTEBOOK_ARGS", "value": "--ServerApp.port=8888"}],
+                            "volumeMounts": [{"name": pvc, "mountPath": "/opt/app-root/src"}, {"name": "shm", "mountPath": "/dev/shm"}],
+                        },
+                        {"name": "kube-rbac-proxy", "image": "quay.io/brancz/kube-rbac-proxy:v0.19.0", "args": ["--upstream=http://127.0.0.1:8888/"]},
+                    ],
+                    "volumes": [
+                        {"name": pvc, "persistentVolumeClaim": {"claimName": pvc}},
+                        {"name": "shm", "emptyDir": {"medium": "Memory"}},
+                    ],
+                }
+            }
+        },
+    }
+
+
+def claim(name):
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name, "namespace": NAMESPACE},
+        "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "1Gi"}}},
+    }
+
+
+@pytest.fixture
+def cluster(k8s_emulator):
+    client = dynamic.DynamicClient(config.new_client_from_config(config_file=k8s_emulator.kubeconfig))
+    client.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition").create(body=CRD)
+    client.resources.get(api_version="v1", kind="Namespace").create(body={"metadata": {"name": NAMESPACE}})
+    claims = client.resources.get(api_version="v1", kind="PersistentVolumeClaim")
+    for name in ["census", "projects", "hr-records"] + ["jupyterhub-nb-%s-pvc" % user for user in ("alice", "bob", "carol")]:
+        claims.create(body=claim(name))
+    client.resources.invalidate_cache() if hasattr(client.resources, "invalidate_cache") else None
+    notebooks = client.resources.get(api_version="kubeflow.org/v1", kind="Notebook")
+    for user, stopped in (("alice", True), ("bob", False), ("carol", True)):
+        notebooks.create(body=notebook(user, stopped))
+    k8s_emulator.reset_audit()
+    return notebooks
+
+
+def live(notebooks, user):
+    return notebooks.get(name="jupyter-nb-" + user, namespace=NAMESPACE).to_dict()
+
+
+def pod(notebook_object):
+    return notebook_object["spec"]["template"]["spec"]
+
+
+def share_volumes(notebook_object):
+    return dict(
+        (volume["name"], volume["persistentVolumeClaim"].get("readOnly", False))
+        for volume in pod(notebook_object)["volumes"]
+        if volume["name"].startswith("shared-")
+    )
+
+
+def share_mounts(notebook_object):
+    return dict(
+        (mount["name"], mount.get("readOnly", False))
+        for mount in pod(notebook_object)["containers"][0]["volumeMounts"]
+        if mount["name"].startswith("shared-")
+    )
+
+
+def run(k8s_emulator, tmp_path, spec, *options):
+    (tmp_path / "spec.json").write_text(json.dumps({"shared_resources": spec}))
+    (tmp_path / "play.yml").write_text(PLAYBOOK)
+    env = dict(
+        k8s_emulator.env(),
+        ANSIBLE_COLLECTIONS_PATH=str(REPO_ROOT / ".collections"),
+        ANSIBLE_NOCOLOR="1",
+        PATH="%s:%s" % (VENV_BIN, os.environ["PATH"]),
+    )
+    command = [
+        str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+        "-e", "ansible_python_interpreter=%s" % (VENV_BIN / "python"),
+        "-e", "@%s" % (tmp_path / "spec.json"), str(tmp_path / "play.yml"),
+    ]
+    completed = subprocess.run(command + list(options), env=env, capture_output=True, text=True, timeout=180, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed.stdout
+
+
+def patched_notebooks(k8s_emulator):
+    return sorted(event["objectRef"]["name"] for event in k8s_emulator.writes() if event["objectRef"]["resource"] == "notebooks")
+
+
+def test_converge_rerun_revoke_and_restart(k8s_emulator, cluster, tmp_path):
+    before = dict((user, live(cluster, user)) for user in ("alice", "bob", "carol"))
+
+    # Check mode reads only.
+    run(k8s_emulator, tmp_path, SPEC, "--check")
+    assert k8s_emulator.writes() == []
+
+    # Converge: the stopped notebooks get their shares, the running one is left for later.
+    output = run(k8s_emulator, tmp_path, SPEC)
+    assert patched_notebooks(k8s_emulator) == ["jupyter-nb-alice", "jupyter-nb-carol"]
+    assert "1 running notebook(s) need new mounts" in output and "rhods-notebooks/jupyter-nb-bob" in output
+    alice, carol = live(cluster, "alice"), live(cluster, "carol")
+    assert share_volumes(alice) == share_mounts(alice) == {"shared-census": True, "shared-projects": False}
+    assert share_volumes(carol) == share_mounts(carol) == {"shared-census": True, "shared-hr-records": False}
+    assert pod(alice)["securityContext"]["supplementalGroups"] == [40001, 40002]
+    assert pod(carol)["securityContext"]["supplementalGroups"] == [40001, 40003]
+    # The user's PVC, /dev/shm and the sidecar are untouched and in place, and so is the metadata.
+    assert pod(alice)["volumes"][:2] == pod(before["alice"])["volumes"]
+    assert pod(alice)["containers"][0]["volumeMounts"][:2] == pod(before["alice"])["containers"][0]["volumeMounts"]
+    assert pod(alice)["containers"][1] == pod(before["alice"])["containers"][1]
+    assert alice["metadata"]["annotations"] == before["alice"]["metadata"]["annotations"]
+    assert live(cluster, "bob") == before["bob"]
+
+    # Rerun: zero writes.
+    k8s_emulator.reset_audit()
+    run(k8s_emulator, tmp_path, SPEC)
+    assert k8s_emulator.writes() == []
+
+    # Revocation: carol leaves hr; only her notebook changes, and loses only that share and gid.
+    k8s_emulator.reset_audit()
+    revoked = copy.deepcopy(SPEC)
+    revoked["users"]["carol"] = []
+    run(k8s_emulator, tmp_path, revoked)
+    assert patched_notebooks(k8s_emulator) == ["jupyter-nb-carol"]
+    carol = live(cluster, "carol")
+    assert share_volumes(carol) == share_mounts(carol) == {"shared-census": True}
+    assert pod(carol)["securityContext"]["supplementalGroups"] == [40001]
+    assert share_volumes(live(cluster, "alice")) == {"shared-census": True, "shared-projects": False}
+
+    # The running notebook is still left alone, until restart_running says otherwise.
+    assert live(cluster, "bob") == before["bob"]
+    k8s_emulator.reset_audit()
+    restart = dict(revoked, jupyterhub={"flavor": "odh_notebooks", "restart_running": True})
+    run(k8s_emulator, tmp_path, restart)
+    assert patched_notebooks(k8s_emulator) == ["jupyter-nb-bob"]
+    assert share_volumes(live(cluster, "bob")) == {"shared-census": True, "shared-projects": True}
+
+    k8s_emulator.reset_audit()
+    run(k8s_emulator, tmp_path, restart)
+    assert k8s_emulator.writes() == []
+
+
+def test_render_mode_writes_the_patches_and_nothing_to_the_cluster(k8s_emulator, cluster, tmp_path):
+    render_dir = tmp_path / "rendered"
+    run(k8s_emulator, tmp_path, SPEC, "-e", "shared_resources_render_dir=%s" % render_dir)
+    assert k8s_emulator.writes() == []
+    rendered = sorted(path.name for path in render_dir.iterdir())
+    assert len(rendered) == 2 and all("jupyter-nb-alice" in name or "jupyter-nb-carol" in name for name in rendered)
+    patch = yaml.safe_load((render_dir / next(name for name in rendered if "alice" in name)).read_text())
+    assert patch["metadata"]["resourceVersion"] == live(cluster, "alice")["metadata"]["resourceVersion"]
+    assert [volume["name"] for volume in pod(patch)["volumes"]][2:] == ["shared-census", "shared-projects"]

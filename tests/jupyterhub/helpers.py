@@ -1,0 +1,153 @@
+"""Shared pieces of the real-library JupyterHub tests.
+
+The libraries (jupyterhub-singleuser-profiles 0.7.0, jupyterhub-kubespawner 7.1.0) need old
+pins (kubernetes 29, pydantic<2, PyYAML<6) that cannot live in the project virtualenv, so they
+run in .venv-jsp (requirements/jupyterhub.txt) through the driver scripts in drivers/; these
+tests run in the project virtualenv and compare what the drivers print with access.py.
+"""
+
+import copy
+import json
+import os
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import strategies as st
+
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_spec
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DRIVERS = Path(__file__).resolve().parent / "drivers"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+LIBRARY_VENV = Path(os.environ.get("ODH_RWX_JSP_VENV", REPO_ROOT / ".venv-jsp"))
+LIBRARY_PYTHON = LIBRARY_VENV / "bin" / "python"
+EXAMPLE = REPO_ROOT / "examples" / "inventory" / "group_vars" / "all" / "shared_resources.yml"
+HUB_NAMESPACE = "opendatahub"
+
+requires_library_venv = pytest.mark.skipif(
+    not LIBRARY_PYTHON.exists(),
+    reason="%s is missing: create it with `make venv-jsp` (python3.11 -m venv .venv-jsp && "
+    ".venv-jsp/bin/pip install -r requirements/jupyterhub.txt)" % LIBRARY_VENV,
+)
+
+
+def run_driver(name, request, timeout=600):
+    completed = subprocess.run(
+        [str(LIBRARY_PYTHON), str(DRIVERS / name)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert completed.returncode == 0, "driver %s failed:\n%s" % (name, completed.stderr[-4000:])
+    return json.loads(completed.stdout)
+
+
+def example_data(jupyterhub=None):
+    """The example organisation's spec, its Jinja defaults resolved, with a jupyterhub section."""
+    data = yaml.safe_load(EXAMPLE.read_text())["shared_resources"]
+    data = copy.deepcopy(data)
+    data["storage_class"]["parameters"] = {"server": "nfs.example.com", "share": "/exports/shared"}
+    if jupyterhub is not None:
+        data["jupyterhub"] = jupyterhub
+    return data
+
+
+def example_spec(jupyterhub=None):
+    return parse_spec(example_data(jupyterhub))
+
+
+def odh_base_config_map():
+    return yaml.safe_load((FIXTURES / "jupyter-singleuser-profiles.yaml").read_text())
+
+
+def duplicates(values):
+    return sorted(value for value, count in Counter(values).items() if count > 1)
+
+
+def notebook_container(pod):
+    containers = pod["spec"]["containers"]
+    for container in containers:
+        if container["name"] == "notebook":
+            return container
+    return containers[0]
+
+
+def pod_shares(spec, pod):
+    """share name -> what the pod has of it: volume readOnly, mount readOnly and path, counts."""
+    by_claim = dict((share.claim_name, share) for share in spec.shares)
+    mounts = notebook_container(pod).get("volumeMounts") or []
+    found = {}
+    for volume in pod["spec"].get("volumes") or []:
+        claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+        if claim not in by_claim:
+            continue
+        share = by_claim[claim]
+        own_mounts = [mount for mount in mounts if mount["name"] == volume["name"]]
+        entry = found.setdefault(share.name, {"volumes": 0, "mounts": []})
+        entry["volumes"] += 1
+        entry["volume_read_only"] = bool(volume["persistentVolumeClaim"].get("readOnly"))
+        entry["volume_name"] = volume["name"]
+        entry["mounts"].extend(own_mounts)
+    return found
+
+
+def assert_structurally_sound(pod):
+    """No duplicate volume name, no duplicate mount path, every mount backed by a volume."""
+    names = [volume["name"] for volume in pod["spec"].get("volumes") or []]
+    assert duplicates(names) == [], "duplicate volume names %s" % duplicates(names)
+    for container in pod["spec"]["containers"]:
+        paths = [mount["mountPath"] for mount in container.get("volumeMounts") or []]
+        assert duplicates(paths) == [], "duplicate mount paths %s in %s" % (duplicates(paths), container["name"])
+        assert set(mount["name"] for mount in container.get("volumeMounts") or []) <= set(names)
+
+
+def assert_exact_shares(spec, pod, expected, mount_read_only=True):
+    """``expected``: share name -> 'rw' | 'ro'. Each exactly once, right mode, at its path."""
+    found = pod_shares(spec, pod)
+    assert sorted(found) == sorted(expected), "shares %s, expected %s" % (sorted(found), sorted(expected))
+    for name, mode in expected.items():
+        entry = found[name]
+        share = spec.share(name)
+        assert entry["volumes"] == 1, "%s mounted as %d volumes" % (name, entry["volumes"])
+        assert entry["volume_name"] == share.volume_name
+        assert len(entry["mounts"]) == 1, "%s has %d mounts" % (name, len(entry["mounts"]))
+        mount = entry["mounts"][0]
+        assert mount["mountPath"] == share.mount_path
+        assert entry["volume_read_only"] is (mode == "ro"), "%s volume readOnly wrong for %s" % (name, mode)
+        if mount_read_only:
+            assert bool(mount.get("readOnly")) is (mode == "ro"), "%s mount readOnly wrong for %s" % (name, mode)
+        else:
+            # JSP 0.7.0 builds V1VolumeMount(name, mount_path) only: the volume source's readOnly is the barrier.
+            assert "readOnly" not in mount
+
+
+def modes(accesses):
+    return dict((item.share.name, item.mode) for item in accesses)
+
+
+GROUPS = ["g1", "g2", "g3", "g4"]
+principals = st.lists(st.sampled_from(GROUPS + ["*"]), max_size=3, unique=True)
+
+
+@st.composite
+def specs(draw):
+    tiers = {
+        "open": {"readers": draw(principals), "writers": draw(principals), "gid": 42000},
+        "closed": {"readers": [g for g in draw(principals) if g != "*"], "writers": [g for g in draw(principals) if g != "*"],
+                   "gid": 42001, "restricted": True},
+    }
+    shares = []
+    for position in range(draw(st.integers(min_value=1, max_value=5))):
+        tier = draw(st.sampled_from(sorted(tiers)))
+        share = {"name": "s%d" % position, "tier": tier, "size": "1Gi"}
+        if draw(st.booleans()):
+            share["writers"] = [g for g in draw(principals) if g != "*" or tier == "open"]
+        shares.append(share)
+    users = draw(st.dictionaries(st.sampled_from(["u%d" % n for n in range(8)]), st.lists(st.sampled_from(GROUPS), max_size=3), max_size=8))
+    return {"namespace": "nb", "tiers": tiers, "shares": shares, "users": users,
+            "jupyterhub": {"flavor": "odh_jsp", "namespace": HUB_NAMESPACE}}

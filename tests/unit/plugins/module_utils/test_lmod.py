@@ -1,0 +1,487 @@
+import copy
+import re
+
+import pytest
+import yaml
+
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import lmod, manifests
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import access_for_groups, pod_volumes
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec
+from tests.support.pod_security import pod_spec_of, restricted_violations
+from tests.support.schema import schema_errors
+
+SCRIPT = "#!/usr/bin/env python\nprint('lmod-sync')\n"
+EXAMPLE_INVENTORY = "examples/inventory/group_vars/all/shared_resources.yml"
+IMAGE_SOURCE = {"type": "image", "image": "quay.io/example/easybuild-tree:2026.11", "path": "/opt/apps-src"}
+SOURCES = {
+    "image": IMAGE_SOURCE,
+    "git": {"type": "git", "url": "https://git.example.com/hpc/apps.git", "ref": "v2026.11"},
+    "http_archive": {"type": "http_archive", "url": "https://files.example.com/apps.tar.gz", "sha256": "ab" * 32},
+    "pvc": {"type": "pvc", "claim_name": "easybuild-build", "path": "build/apps"},
+}
+
+
+@pytest.fixture
+def lmod_spec(example_spec):
+    """The example spec plus a software share everybody reads, holding the tree."""
+    example_spec["shares"].append({"name": "software", "tier": "public", "size": "200Gi", "writers": ["platform"], "mount_path": "/opt/apps"})
+    example_spec["lmod"] = {
+        "share": "software",
+        "source": copy.deepcopy(IMAGE_SOURCE),
+        "modulefiles_dir": "modules/all",
+        "default_modules": ["Python"],
+    }
+    return example_spec
+
+
+def errors_of(data):
+    with pytest.raises(SpecError) as info:
+        parse_spec(data)
+    return info.value.errors
+
+
+def sync_objects(data, **options):
+    return lmod.lmod_sync_objects(parse_spec(data), SCRIPT, **options)
+
+
+def job_of(objects):
+    return next(obj for obj in objects if obj["kind"] == "Job")
+
+
+def check_manifests(objects):
+    for obj in objects:
+        assert schema_errors(obj) == "", obj["kind"]
+        if obj["kind"] in ("Job", "CronJob"):
+            assert restricted_violations(pod_spec_of(obj)) == [], obj["kind"]
+
+
+# --------------------------------------------------------------------------
+# Validation
+
+
+def test_defaults(lmod_spec):
+    del lmod_spec["lmod"]["modulefiles_dir"], lmod_spec["lmod"]["default_modules"]
+    tree = parse_spec(lmod_spec).lmod
+    assert tree == lmod.LmodSpec(
+        share="software",
+        claim_name="software",
+        gid=40001,
+        mount_path="/opt/apps",
+        modulefiles_dir="modulefiles",
+        source=lmod.LmodSource("image", IMAGE_SOURCE["image"], "/opt/apps-src", None, None, None, None),
+        schedule=None,
+        keep_releases=2,
+        default_modules=(),
+        image=lmod.DEFAULT_SYNC_IMAGE,
+        lmod_prefix="/usr/share/lmod/lmod",
+    )
+
+
+def test_no_lmod_section(example_spec):
+    spec = parse_spec(example_spec)
+    assert spec.lmod is None
+    assert lmod.lmod_sync_objects(spec, SCRIPT) == []
+    assert lmod.notebook_environment(spec) == {"volumes": [], "volume_mounts": [], "env": {}}
+
+
+def test_the_example_inventory_has_a_valid_tree():
+    with open(EXAMPLE_INVENTORY) as handle:
+        data = yaml.safe_load(handle)["shared_resources"]
+    data["storage_class"]["parameters"] = {"server": "nfs.example.com", "share": "/exports/shared"}
+    tree = parse_spec(data).lmod
+    assert (tree.share, tree.mount_path, tree.modulefiles_dir, tree.default_modules) == ("software", "/opt/apps", "modules/all", ("Python",))
+    assert tree.source.type == "image" and tree.schedule == "0 3 * * *"
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"source": {"type": "gti", "url": "x"}}, "lmod.source.type: unknown source type 'gti' (did you mean 'git'?)"),
+        ({"source": {"image": "x"}}, "lmod.source.type: missing; known types: image, git, http_archive, pvc"),
+        ({"source": "quay.io/x"}, "lmod.source: must be a mapping with a type"),
+        ({"source": {"type": "image", "image": "x"}}, "lmod.source.path: missing: a image source needs image, path"),
+        ({"source": dict(IMAGE_SOURCE, path="opt/apps-src")}, "lmod.source.path: invalid path 'opt/apps-src'"),
+        ({"source": dict(IMAGE_SOURCE, url="https://x")}, "lmod.source.url: unknown field; allowed fields: type, image, path"),
+        ({"source": dict(SOURCES["git"], ref="--upload-pack=x")}, "lmod.source.ref: invalid ref '--upload-pack=x'"),
+        ({"source": dict(SOURCES["git"], url="ftp://x")}, "lmod.source.url: invalid url 'ftp://x'"),
+        ({"source": dict(SOURCES["http_archive"], sha256="abc")}, "lmod.source.sha256: invalid sha256 'abc'"),
+        ({"source": dict(SOURCES["pvc"], claim_name="Build_Area")}, "lmod.source.claim_name: invalid claim name 'Build_Area'"),
+        ({"source": dict(SOURCES["pvc"], path="../up")}, "lmod.source.path: invalid path '../up'"),
+        ({"source": {"type": "pvc", "claim_name": "software"}}, "lmod.source.path: missing: the tree's own claim"),
+        ({"source": {"type": "pvc", "claim_name": "software", "path": "releases/x"}}, "lmod.source.path: 'releases/x' is where lmod-sync publishes"),
+        ({"share": "softwar"}, "lmod.share: unknown share 'softwar' (did you mean 'software'?)"),
+        ({"share": "projects"}, "lmod.share: share 'projects' is not readable by every user"),
+        ({"mount_path": "/opt/software"}, "lmod.mount_path: must be the share's mount path '/opt/apps'"),
+        ({"claim_name": "apps"}, "lmod: set share (a share of the spec) or claim_name (an existing claim), not both"),
+        ({"modulefiles_dir": "/modules"}, "lmod.modulefiles_dir: invalid path '/modules'"),
+        ({"modulefiles_dir": "mod files"}, "lmod.modulefiles_dir: invalid path 'mod files'"),
+        ({"modulefiles_dir": ".lmod-sync/x"}, "lmod.modulefiles_dir: '.lmod-sync/x' is a name lmod-sync keeps for itself"),
+        ({"keep_releases": 0}, "lmod.keep_releases: invalid keep_releases 0"),
+        ({"keep_releases": True}, "lmod.keep_releases: invalid keep_releases True"),
+        ({"default_modules": "Python"}, "lmod.default_modules: must be a list of module names"),
+        ({"default_modules": ["Python", "a:b"]}, "lmod.default_modules[1]: invalid module 'a:b'"),
+        ({"image": "my image"}, "lmod.image: invalid image 'my image'"),
+        ({"lmod_prefix": "usr/share/lmod"}, "lmod.lmod_prefix: invalid path 'usr/share/lmod'"),
+        ({"lmod_prefix": "/usr/share/lmod/"}, "lmod.lmod_prefix: path '/usr/share/lmod/' is not normalized"),
+        ({"modulefile_dir": "x"}, "lmod.modulefile_dir: unknown field (did you mean 'modulefiles_dir'?)"),
+    ],
+)
+def test_bad_lmod_fields(lmod_spec, change, expected):
+    lmod_spec["lmod"].update(change)
+    assert any(error.startswith(expected) for error in errors_of(lmod_spec)), errors_of(lmod_spec)
+
+
+@pytest.mark.parametrize(
+    "lmod_section, expected",
+    [
+        ({"source": IMAGE_SOURCE}, "lmod: missing share or claim_name"),
+        ({"claim_name": "apps", "source": IMAGE_SOURCE}, "lmod.mount_path: missing: with claim_name"),
+        ({"claim_name": "software", "mount_path": "/opt/x", "source": IMAGE_SOURCE}, "lmod.claim_name: claim 'software' belongs to share 'software'"),
+        (
+            {"claim_name": "apps", "mount_path": "/opt/apps", "source": IMAGE_SOURCE},
+            "lmod.mount_path: mount path '/opt/apps' is already the mount path of share 'software'",
+        ),
+        ({"claim_name": "apps", "mount_path": "/tmp", "source": IMAGE_SOURCE}, "lmod.mount_path: mount path '/tmp' is reserved"),
+        ({"claim_name": "apps", "mount_path": "/opt/my apps", "source": IMAGE_SOURCE}, "lmod.mount_path: invalid path '/opt/my apps'"),
+        ({"share": "software"}, "lmod.source: missing: say where the tree comes from"),
+        ("software", "lmod: must be a mapping with share (or claim_name) and source, got str"),
+    ],
+)
+def test_bad_tree_location(lmod_spec, lmod_section, expected):
+    lmod_spec["lmod"] = lmod_section
+    assert any(error.startswith(expected) for error in errors_of(lmod_spec)), errors_of(lmod_spec)
+
+
+def test_a_share_everybody_writes_may_hold_the_tree(lmod_spec):
+    lmod_spec["shares"][0].update(readers=[], writers=["*"])
+    lmod_spec["lmod"]["share"] = "census"
+    assert parse_spec(lmod_spec).lmod.mount_path == "/opt/app-root/src/shared/public/census"
+
+
+def test_mount_path_equal_to_the_share_is_accepted(lmod_spec):
+    lmod_spec["lmod"]["mount_path"] = "/opt/apps"
+    assert parse_spec(lmod_spec).lmod.mount_path == "/opt/apps"
+
+
+def test_every_problem_is_reported_at_once(lmod_spec):
+    lmod_spec["shares"][0]["size"] = "50GB"
+    lmod_spec["lmod"].update(source={"type": "gti"}, keep_releases=-1, schedule="61 * * * *")
+    errors = errors_of(lmod_spec)
+    assert [error.split(":")[0] for error in errors] == ["shares[0].size", "lmod.source.type", "lmod.schedule", "lmod.keep_releases"]
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    ["0 3 * * *", "*/15 * * * *", "0 0-23/2 * * 1-5", "30 2 1,15 * *", "0 4 * jan-mar sun", "0 0 ? * 7", "@daily", "@hourly"],
+)
+def test_good_schedules(lmod_spec, schedule):
+    lmod_spec["lmod"]["schedule"] = schedule
+    assert parse_spec(lmod_spec).lmod.schedule == schedule
+
+
+@pytest.mark.parametrize(
+    "schedule, expected",
+    [
+        ("0 3 * *", "invalid schedule '0 3 * *': use five fields"),
+        ("0 3 * * * *", "invalid schedule '0 3 * * * *': use five fields"),
+        ("60 3 * * *", "invalid minute '60'"),
+        ("0 24 * * *", "invalid hour '24'"),
+        ("0 3 0 * *", "invalid day of month '0'"),
+        ("0 3 * 13 *", "invalid month '13'"),
+        ("0 3 * * 8", "invalid day of week '8'"),
+        ("0 3 * * mon-sun-x", "invalid day of week 'mon-sun-x'"),
+        ("*/0 * * * *", "invalid minute '*/0'"),
+        ("5-1 * * * *", "invalid minute '5-1'"),
+        ("@often", "invalid schedule '@often'"),
+        ("TZ=UTC 0 3 * * *", "time zones are not allowed"),
+        (3, "must be a cron schedule string"),
+    ],
+)
+def test_bad_schedules(lmod_spec, schedule, expected):
+    lmod_spec["lmod"]["schedule"] = schedule
+    assert any(error.startswith("lmod.schedule: " + expected) for error in errors_of(lmod_spec)), errors_of(lmod_spec)
+
+
+# --------------------------------------------------------------------------
+# Sync objects
+
+
+def test_objects_in_apply_order(lmod_spec):
+    assert [obj["kind"] for obj in sync_objects(lmod_spec)] == ["ConfigMap", "Job"]
+    lmod_spec["lmod"]["schedule"] = "0 3 * * *"
+    assert [obj["kind"] for obj in sync_objects(lmod_spec)] == ["ConfigMap", "Job", "CronJob"]
+
+
+def test_config_map_holds_the_script(lmod_spec):
+    config_map = sync_objects(lmod_spec)[0]
+    assert config_map["metadata"]["name"] == "lmod-sync"
+    assert config_map["metadata"]["namespace"] == "rhods-notebooks"
+    assert config_map["data"] == {"lmod-sync": SCRIPT}
+    assert config_map["metadata"]["labels"]["app.kubernetes.io/component"] == "lmod-sync"
+
+
+@pytest.mark.parametrize("source_type", sorted(SOURCES))
+def test_manifests_per_source_type_are_valid_and_restricted(lmod_spec, source_type):
+    lmod_spec["lmod"].update(source=copy.deepcopy(SOURCES[source_type]), schedule="0 3 * * *")
+    check_manifests(sync_objects(lmod_spec))
+    check_manifests(sync_objects(lmod_spec, run_as_user=1001, nonce="1"))
+
+
+def test_sync_pod(lmod_spec):
+    job = job_of(sync_objects(lmod_spec))
+    pod = job["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == manifests.JOBS_SERVICE_ACCOUNT
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["restartPolicy"] == "Never"
+    assert pod["securityContext"] == manifests.restricted_pod_security_context([40001])
+    sync = pod["containers"][0]
+    assert sync["image"] == lmod.DEFAULT_SYNC_IMAGE
+    assert sync["securityContext"] == manifests.restricted_container_security_context()
+    assert sync["command"] == [
+        "python3",
+        "/etc/lmod-sync/lmod-sync",
+        "--source",
+        "/src/tree",
+        "--target",
+        "/opt/apps",
+        "--mount-path",
+        "/opt/apps",
+        "--modulefiles-dir",
+        "modules/all",
+        "--keep",
+        "2",
+        "--update-cache-cmd",
+        "/usr/share/lmod/lmod/libexec/update_lmod_system_cache_files",
+        "--lock-timeout",
+        "300",
+        "--json",
+    ]
+    mounts = dict((mount["name"], mount) for mount in sync["volumeMounts"])
+    assert mounts["tree"] == {"name": "tree", "mountPath": "/opt/apps"}
+    assert mounts["script"]["readOnly"] and mounts["source"]["readOnly"]
+    assert mounts["tmp"]["mountPath"] == "/tmp"
+    volumes = dict((volume["name"], volume) for volume in pod["volumes"])
+    assert volumes["tree"] == {"name": "tree", "persistentVolumeClaim": {"claimName": "software"}}
+    assert volumes["script"]["configMap"]["name"] == "lmod-sync"
+    assert volumes["source"] == {"name": "source", "emptyDir": {}}
+    assert volumes["tmp"] == {"name": "tmp", "emptyDir": {}}
+    rules = job["spec"]["podFailurePolicy"]["rules"]
+    assert rules[0]["onExitCodes"] == {"containerName": "sync", "operator": "In", "values": [2, 3, 4, 6]}
+
+
+def test_every_container_writes_only_to_its_volumes(lmod_spec):
+    for source in SOURCES.values():
+        lmod_spec["lmod"]["source"] = copy.deepcopy(source)
+        pod = job_of(sync_objects(lmod_spec))["spec"]["template"]["spec"]
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True
+            assert "/tmp" in [mount["mountPath"] for mount in container["volumeMounts"]]
+
+
+def test_image_source_copies_out_of_the_source_image(lmod_spec):
+    pod = job_of(sync_objects(lmod_spec))["spec"]["template"]["spec"]
+    (copy_tree,) = pod["initContainers"]
+    assert copy_tree["image"] == "quay.io/example/easybuild-tree:2026.11"
+    assert copy_tree["command"] == ["cp", "-a", "--", "/opt/apps-src/.", "/src/tree"]
+    assert {"name": "source", "mountPath": "/src"} in copy_tree["volumeMounts"]
+
+
+def test_git_source_clones_the_ref(lmod_spec):
+    lmod_spec["lmod"]["source"] = copy.deepcopy(SOURCES["git"])
+    pod = job_of(sync_objects(lmod_spec, git_image="example.com/git:1"))["spec"]["template"]["spec"]
+    (clone,) = pod["initContainers"]
+    env = dict((item["name"], item["value"]) for item in clone["env"])
+    assert clone["image"] == "example.com/git:1"
+    assert clone["command"][:2] == ["/bin/sh", "-c"]
+    assert 'git fetch -q --depth 1 origin "$GIT_REF"' in clone["command"][2]
+    assert "rm -rf .git" in clone["command"][2]
+    assert env == {"HOME": "/tmp", "TREE": "/src/tree", "GIT_URL": "https://git.example.com/hpc/apps.git", "GIT_REF": "v2026.11"}
+
+
+def test_http_archive_source_verifies_the_checksum(lmod_spec):
+    lmod_spec["lmod"]["source"] = copy.deepcopy(SOURCES["http_archive"])
+    pod = job_of(sync_objects(lmod_spec))["spec"]["template"]["spec"]
+    (download,) = pod["initContainers"]
+    env = dict((item["name"], item["value"]) for item in download["env"])
+    assert download["image"] == lmod.DEFAULT_FETCH_IMAGE
+    assert env["ARCHIVE_SHA256"] == "ab" * 32 and env["ARCHIVE_URL"] == "https://files.example.com/apps.tar.gz"
+    script = download["command"][2]
+    assert script.index("sha256sum -c") < script.index("tar -xf")
+
+
+def test_pvc_source_is_mounted_read_only_without_init_container(lmod_spec):
+    lmod_spec["lmod"]["source"] = copy.deepcopy(SOURCES["pvc"])
+    pod = job_of(sync_objects(lmod_spec))["spec"]["template"]["spec"]
+    assert "initContainers" not in pod
+    volumes = dict((volume["name"], volume) for volume in pod["volumes"])
+    assert volumes["source"] == {"name": "source", "persistentVolumeClaim": {"claimName": "easybuild-build", "readOnly": True}}
+    command = pod["containers"][0]["command"]
+    assert command[command.index("--source") + 1] == "/src/build/apps"
+
+
+def test_pvc_source_defaults_to_the_claim_root(lmod_spec):
+    lmod_spec["lmod"]["source"] = {"type": "pvc", "claim_name": "easybuild-build"}
+    command = job_of(sync_objects(lmod_spec))["spec"]["template"]["spec"]["containers"][0]["command"]
+    assert command[command.index("--source") + 1] == "/src"
+
+
+def test_tree_on_an_existing_claim(lmod_spec):
+    lmod_spec["lmod"] = {"claim_name": "hpc-apps", "mount_path": "/opt/hpc", "source": IMAGE_SOURCE, "lmod_prefix": "/opt/lmod/lmod"}
+    objects = sync_objects(lmod_spec, run_as_user=1001)
+    check_manifests(objects)
+    pod = job_of(objects)["spec"]["template"]["spec"]
+    assert pod["securityContext"] == manifests.restricted_pod_security_context(run_as_user=1001)
+    assert {"name": "tree", "persistentVolumeClaim": {"claimName": "hpc-apps"}} in pod["volumes"]
+    command = pod["containers"][0]["command"]
+    assert command[command.index("--target") + 1] == "/opt/hpc"
+    assert command[command.index("--update-cache-cmd") + 1] == "/opt/lmod/lmod/libexec/update_lmod_system_cache_files"
+
+
+# --------------------------------------------------------------------------
+# Job naming
+
+
+def test_job_name_is_a_hash_of_the_sync(lmod_spec):
+    job = job_of(sync_objects(lmod_spec))
+    name = job["metadata"]["name"]
+    assert re.match(r"^lmod-sync-[0-9a-f]{10}$", name)
+    assert job["metadata"]["labels"]["shared-resources.odh-rwx.io/lmod-sync-hash"] == name[len("lmod-sync-"):]
+    assert job_of(sync_objects(copy.deepcopy(lmod_spec)))["metadata"]["name"] == name
+    assert "annotations" not in job["metadata"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"keep_releases": 3},
+        {"modulefiles_dir": "modulefiles"},
+        {"image": "quay.io/example/lmod:9"},
+        {"lmod_prefix": "/opt/lmod/lmod"},
+        {"source": dict(IMAGE_SOURCE, image="quay.io/example/easybuild-tree:2026.12")},
+        {"source": dict(IMAGE_SOURCE, path="/opt/other")},
+    ],
+)
+def test_a_changed_sync_spec_changes_the_job_name(lmod_spec, change):
+    before = job_of(sync_objects(lmod_spec))["metadata"]["name"]
+    lmod_spec["lmod"].update(change)
+    assert job_of(sync_objects(lmod_spec))["metadata"]["name"] != before
+
+
+def test_a_changed_script_changes_the_job_name(lmod_spec):
+    spec = parse_spec(lmod_spec)
+    assert lmod.sync_job(spec, SCRIPT)["metadata"]["name"] != lmod.sync_job(spec, SCRIPT + "# new\n")["metadata"]["name"]
+
+
+@pytest.mark.parametrize("change", [{"default_modules": ["R"]}, {"schedule": "0 4 * * *"}])
+def test_notebook_only_settings_keep_the_job(lmod_spec, change):
+    before = job_of(sync_objects(lmod_spec))["metadata"]["name"]
+    lmod_spec["lmod"].update(change)
+    assert job_of(sync_objects(lmod_spec))["metadata"]["name"] == before
+
+
+def test_a_nonce_forces_a_new_job(lmod_spec):
+    plain = job_of(sync_objects(lmod_spec))
+    forced = job_of(sync_objects(lmod_spec, nonce="1767225600.000001"))
+    again = job_of(sync_objects(lmod_spec, nonce="1767225600.000002"))
+    assert len({plain["metadata"]["name"], forced["metadata"]["name"], again["metadata"]["name"]}) == 3
+    assert re.match(r"^lmod-sync-[0-9a-f]{10}$", forced["metadata"]["name"])
+    assert forced["metadata"]["annotations"] == {"shared-resources.odh-rwx.io/forced-sync": "1767225600.000001"}
+    # Same pod, same spec hash label: pruning by that label keeps the plain Job of the spec.
+    assert forced["spec"]["template"] == plain["spec"]["template"]
+    assert forced["metadata"]["labels"] == plain["metadata"]["labels"]
+
+
+def test_job_name_fits_a_label(lmod_spec):
+    assert len(job_of(sync_objects(lmod_spec))["metadata"]["name"]) <= 63
+
+
+# --------------------------------------------------------------------------
+# CronJob
+
+
+def test_cron_job_runs_the_same_pod(lmod_spec):
+    lmod_spec["lmod"]["schedule"] = "0 3 * * *"
+    objects = sync_objects(lmod_spec)
+    job, cron_job = objects[1], objects[2]
+    assert cron_job["metadata"]["name"] == "lmod-sync"
+    assert cron_job["spec"]["schedule"] == "0 3 * * *"
+    assert cron_job["spec"]["concurrencyPolicy"] == "Forbid"
+    template = cron_job["spec"]["jobTemplate"]
+    assert template["spec"]["template"]["spec"] == job["spec"]["template"]["spec"]
+    assert template["spec"]["podFailurePolicy"] == job["spec"]["podFailurePolicy"]
+    # Jobs the CronJob starts must not match the selector that prunes the role's earlier Jobs.
+    assert template["metadata"]["labels"]["app.kubernetes.io/component"] == "lmod-sync-scheduled"
+    assert cron_job["metadata"]["labels"]["app.kubernetes.io/component"] == "lmod-sync"
+
+
+# --------------------------------------------------------------------------
+# Notebook environment
+
+NOTEBOOK_ENV = {
+    "MODULEPATH": "/opt/apps/current/modules/all",
+    "LMOD_RC": "/opt/apps/current/lmodrc.lua",
+    "BASH_ENV": "/usr/share/lmod/lmod/init/bash",
+    "LMOD_CMD": "/usr/share/lmod/lmod/libexec/lmod",
+    "LMOD_CACHED_LOADS": "yes",
+    "LMOD_SYSTEM_DEFAULT_MODULES": "Python",
+}
+
+
+def test_notebook_environment_on_a_share(lmod_spec):
+    spec = parse_spec(lmod_spec)
+    assert lmod.notebook_environment(spec) == {"volumes": [], "volume_mounts": [], "env": NOTEBOOK_ENV}
+    # The tier mapping mounts the tree's share, read-only, for a user in no group at all.
+    mapped = pod_volumes(access_for_groups(spec, []))
+    assert {"name": "shared-software", "mountPath": "/opt/apps", "readOnly": True} in mapped["volume_mounts"]
+
+
+def test_notebook_environment_on_an_existing_claim(lmod_spec):
+    lmod_spec["lmod"] = {
+        "claim_name": "hpc-apps",
+        "mount_path": "/opt/hpc",
+        "source": IMAGE_SOURCE,
+        "default_modules": ["GCC/13.2.0", "Python"],
+        "lmod_prefix": "/opt/lmod/lmod",
+    }
+    assert lmod.notebook_environment(parse_spec(lmod_spec)) == {
+        "volumes": [{"name": "lmod-tree", "persistentVolumeClaim": {"claimName": "hpc-apps", "readOnly": True}}],
+        "volume_mounts": [{"name": "lmod-tree", "mountPath": "/opt/hpc", "readOnly": True}],
+        "env": {
+            "MODULEPATH": "/opt/hpc/current/modulefiles",
+            "LMOD_RC": "/opt/hpc/current/lmodrc.lua",
+            "BASH_ENV": "/opt/lmod/lmod/init/bash",
+            "LMOD_CMD": "/opt/lmod/lmod/libexec/lmod",
+            "LMOD_CACHED_LOADS": "yes",
+            "LMOD_SYSTEM_DEFAULT_MODULES": "GCC/13.2.0:Python",
+        },
+    }
+
+
+def test_no_default_modules_no_variable(lmod_spec):
+    lmod_spec["lmod"]["default_modules"] = []
+    assert "LMOD_SYSTEM_DEFAULT_MODULES" not in lmod.notebook_environment(parse_spec(lmod_spec))["env"]
+
+
+def test_notebook_volume_validates_in_a_pod(lmod_spec):
+    lmod_spec["lmod"] = {"claim_name": "hpc-apps", "mount_path": "/opt/hpc", "source": IMAGE_SOURCE}
+    notebook = lmod.notebook_environment(parse_spec(lmod_spec))
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "jupyter-alice", "namespace": "rhods-notebooks"},
+        "spec": {
+            "securityContext": manifests.restricted_pod_security_context(),
+            "containers": [
+                {
+                    "name": "notebook",
+                    "image": "quay.io/example/notebook:1",
+                    "securityContext": manifests.restricted_container_security_context(),
+                    "env": [{"name": name, "value": value} for name, value in sorted(notebook["env"].items())],
+                    "volumeMounts": notebook["volume_mounts"],
+                }
+            ],
+            "volumes": notebook["volumes"],
+        },
+    }
+    assert schema_errors(pod) == ""
+    assert restricted_violations(pod_spec_of(pod)) == []
