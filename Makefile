@@ -96,6 +96,7 @@ molecule: venv
 bench: venv system-deps
 	python tools/bench_mapping.py
 	python tools/bench_lmod_sync.py
+	python tools/bench_site.py
 
 clean:
 	rm -rf build $(DEMO_DIR) .collections tests/output
