@@ -9,17 +9,9 @@ __metaclass__ = type
 import time
 
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import lmod
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec
-
-
-def _validated(filter_name, shared_resources):
-    try:
-        return parse_spec(shared_resources)
-    except SpecError as exc:
-        raise AnsibleFilterError("%s: %s" % (filter_name, to_native(exc)))
+from ansible_collections.odh_rwx.shared_resources.plugins.plugin_utils.spec_filters import validated_spec
 
 
 def _check_image(name, value):
@@ -41,14 +33,14 @@ def lmod_sync_objects(
         raise AnsibleFilterError("lmod_sync_objects: run_as_user must be a non-root uid, got %r" % (run_as_user,))
     _check_image("git_image", git_image)
     _check_image("fetch_image", fetch_image)
-    spec = _validated("lmod_sync_objects", shared_resources)
+    spec = validated_spec("lmod_sync_objects", shared_resources)
     nonce = "%.6f" % time.time() if force else None
     return lmod.lmod_sync_objects(spec, script, run_as_user, git_image, fetch_image, nonce)
 
 
 def lmod_notebook(shared_resources):
     """Volumes, volume mounts and environment a notebook needs for the LMod tree (empty without an lmod section)."""
-    return lmod.notebook_environment(_validated("lmod_notebook", shared_resources))
+    return lmod.notebook_environment(validated_spec("lmod_notebook", shared_resources))
 
 
 class FilterModule(object):

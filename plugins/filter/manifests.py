@@ -7,34 +7,26 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import manifests
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec
-
-
-def _validated(filter_name, shared_resources):
-    try:
-        return parse_spec(shared_resources)
-    except SpecError as exc:
-        raise AnsibleFilterError("%s: %s" % (filter_name, to_native(exc)))
+from ansible_collections.odh_rwx.shared_resources.plugins.plugin_utils.spec_filters import validated_spec
 
 
 def storage_class_objects(shared_resources):
     """The RWX StorageClass to manage, as a list (empty when the class is taken as it is)."""
-    return manifests.storage_class_objects(_validated("storage_class_objects", shared_resources))
+    return manifests.storage_class_objects(validated_spec("storage_class_objects", shared_resources))
 
 
 def shared_volume_objects(shared_resources):
     """Namespace, jobs ServiceAccount, storage quota and one RWX claim per share."""
-    return manifests.shared_volume_objects(_validated("shared_volume_objects", shared_resources))
+    return manifests.shared_volume_objects(validated_spec("shared_volume_objects", shared_resources))
 
 
 def directory_jobs(shared_resources, image, run_as_user=None, fs_group=False):
     """One directory preparation Job per share, named by the hash of its permissions."""
     if not image or not isinstance(image, str):
         raise AnsibleFilterError("directory_jobs: image must be a container image reference, got %r" % (image,))
-    spec = _validated("directory_jobs", shared_resources)
+    spec = validated_spec("directory_jobs", shared_resources)
     return manifests.directory_jobs(spec, image, run_as_user=run_as_user, fs_group=bool(fs_group))
 
 

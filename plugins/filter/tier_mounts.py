@@ -7,21 +7,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import access_for_groups, pod_volumes
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec
+from ansible_collections.odh_rwx.shared_resources.plugins.plugin_utils.spec_filters import validated_spec
 
 
 def tier_mounts(shared_resources, groups):
     """Volumes, volume mounts and supplemental groups for a member of ``groups``."""
     if not isinstance(groups, (list, tuple)) or not all(isinstance(group, str) for group in groups):
         raise AnsibleFilterError("tier_mounts: groups must be a list of group names, got %r" % (groups,))
-    try:
-        spec = parse_spec(shared_resources)
-    except SpecError as exc:
-        raise AnsibleFilterError("tier_mounts: %s" % to_native(exc))
-    return pod_volumes(access_for_groups(spec, groups))
+    return pod_volumes(access_for_groups(validated_spec("tier_mounts", shared_resources), groups))
 
 
 class FilterModule(object):

@@ -83,17 +83,7 @@ BACKENDS = {
 BACKEND_NAMES = ("nfs_csi", "nfs_subdir", "cephfs", "efs", "azurefile", "filestore", "existing")
 CEPHFS_FLAVORS = ("odf", "rook")
 # Settings a class taken as it is ("existing") cannot have: the collection does not own it.
-_NOT_FOR_EXISTING = (
-    "flavor",
-    "provisioner",
-    "parameters",
-    "mount_options",
-    "reclaim_policy",
-    "volume_binding_mode",
-    "allow_volume_expansion",
-    "default",
-    "odh_dashboard",
-)
+_NOT_FOR_EXISTING = tuple(key for key in STORAGE_CLASS_KEYS if key not in ("name", "backend", "display_name", "description"))
 
 StorageClassSpec = namedtuple(
     "StorageClassSpec",

@@ -76,10 +76,9 @@ written:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.manifest_files import (
     HAS_YAML,
@@ -88,6 +87,7 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.manifest_
     missing_fields,
     render_manifest,
 )
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.text_files import read_text, write_text_atomically
 
 
 def check_definitions(definitions):
@@ -104,22 +104,6 @@ def check_definitions(definitions):
             errors.append("definitions[%d]: %s is already the file of definitions[%d]" % (index, filename, owner_of[filename]))
         owner_of.setdefault(filename, index)
     return errors
-
-
-def read_text(path):
-    try:
-        with open(path, "rb") as handle:
-            return to_text(handle.read())
-    except (IOError, OSError):
-        return None
-
-
-def write_atomically(module, path, text):
-    fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".k8s-render-")
-    module.add_cleanup_file(temporary)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(to_bytes(text))
-    module.atomic_move(temporary, path)
 
 
 def main():
@@ -153,7 +137,7 @@ def main():
             continue
         try:
             os.makedirs(dest, exist_ok=True)
-            write_atomically(module, path, content)
+            write_text_atomically(module, path, content)
         except (IOError, OSError) as exc:
             module.fail_json(msg="could not write %s: %s" % (path, to_native(exc)))
 

@@ -112,11 +112,8 @@ report_path:
   type: str
 """
 
-import os
-import tempfile
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import (
     access_by_user,
@@ -127,27 +124,7 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access im
 )
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.report import render_report
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec, parse_users
-
-
-def read_text(path):
-    try:
-        with open(path, "rb") as handle:
-            return to_text(handle.read())
-    except (IOError, OSError):
-        return None
-
-
-def write_atomically(path, text):
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".tier-mapping-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(to_bytes(text))
-        os.chmod(temporary, 0o644)
-        os.rename(temporary, path)
-    except Exception:
-        os.unlink(temporary)
-        raise
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.text_files import read_text, write_text_atomically
 
 
 def main():
@@ -187,7 +164,7 @@ def main():
                 result["diff"] = dict(before=current or "", after=report, before_header=path, after_header=path)
             if not module.check_mode:
                 try:
-                    write_atomically(path, report)
+                    write_text_atomically(module, path, report)
                 except (IOError, OSError) as exc:
                     module.fail_json(msg="could not write the access report to %s: %s" % (path, to_native(exc)))
     module.exit_json(**result)
