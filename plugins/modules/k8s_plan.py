@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: k8s_plan
 short_description: Decide which Kubernetes objects need applying, without writing anything
-version_added: 0.1.0
+version_added: 1.0.0
 author: odh_rwx maintainers (@odh-rwx)
 description:
   - Reads the live object of every definition (one list per kind and namespace that several

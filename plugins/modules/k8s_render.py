@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: k8s_render
 short_description: Write Kubernetes manifests to YAML files instead of applying them
-version_added: 0.1.0
+version_added: 1.0.0
 author: odh_rwx maintainers (@odh-rwx)
 description:
   - Writes each object of O(definitions) to its own YAML file in O(dest), for a GitOps repository

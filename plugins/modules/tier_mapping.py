@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: tier_mapping
 short_description: Compute which users mount which shared tiers, and write the access report
-version_added: 0.1.0
+version_added: 1.0.0
 author: odh_rwx maintainers (@odh-rwx)
 description:
   - Validates a C(shared_resources) spec and maps every user to the shares their groups entitle
@@ -37,6 +37,13 @@ options:
       - Write the access report as Markdown to this file.
       - The module reports a change only when the file content changes.
     type: path
+  return_mapping:
+    description:
+      - Return RV(users), RV(signatures) and RV(matrix).
+      - With V(false) the module only validates, writes the report and returns RV(counts); the
+        per-user mapping of a large organisation runs to megabytes that a rollout does not need.
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full
@@ -74,7 +81,7 @@ EXAMPLES = r"""
 RETURN = r"""
 users:
   description: Per user, the shares mounted and the pod-spec pieces.
-  returned: success
+  returned: when O(return_mapping=true)
   type: dict
   sample:
     alice:
@@ -90,7 +97,7 @@ users:
       supplemental_groups: [40001]
 signatures:
   description: Users grouped by identical access, sorted by id; each has the fields of a user entry plus O(users).
-  returned: success
+  returned: when O(return_mapping=true)
   type: list
   elements: dict
   sample:
@@ -103,9 +110,14 @@ signatures:
       supplemental_groups: [40001]
 matrix:
   description: For every share and user, V(rw), V(ro) or V(none).
-  returned: success
+  returned: when O(return_mapping=true)
   type: dict
   sample: {census: {alice: ro, bob: ro}, hr-records: {alice: none, bob: rw}}
+counts:
+  description: How many users, shares and distinct access signatures the spec maps.
+  returned: success
+  type: dict
+  sample: {users: 40, shares: 7, signatures: 16}
 report_path:
   description: The report file, when O(report_path) is set.
   returned: when O(report_path) is set
@@ -133,6 +145,7 @@ def main():
             spec=dict(type="dict", required=True),
             users=dict(type="dict"),
             report_path=dict(type="path"),
+            return_mapping=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
@@ -145,13 +158,14 @@ def main():
     accesses = access_by_user(spec, users)
     signatures = group_by_signature(accesses)
     matrix = access_matrix(spec, accesses)
-    signature_of = dict((signature.accesses, signature.id) for signature in signatures)
-    result = dict(
-        changed=False,
-        users=dict((user, dict(describe_accesses(granted), signature=signature_of[granted])) for user, granted in accesses.items()),
-        signatures=[describe_signature(signature) for signature in signatures],
-        matrix=matrix,
-    )
+    result = dict(changed=False, counts=dict(users=len(accesses), shares=len(spec.shares), signatures=len(signatures)))
+    if module.params["return_mapping"]:
+        signature_of = dict((signature.accesses, signature.id) for signature in signatures)
+        result.update(
+            users=dict((user, dict(describe_accesses(granted), signature=signature_of[granted])) for user, granted in accesses.items()),
+            signatures=[describe_signature(signature) for signature in signatures],
+            matrix=matrix,
+        )
 
     path = module.params["report_path"]
     if path:

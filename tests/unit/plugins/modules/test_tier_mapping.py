@@ -72,3 +72,12 @@ def test_unwritable_report_path_fails(capsys, tmp_path, example_spec):
     code, result = run_module(capsys, spec=example_spec, report_path=str(tmp_path / "missing-dir" / "report.md"))
     assert code == 1
     assert "could not write the access report" in result["msg"]
+
+
+def test_without_the_mapping_only_counts_come_back(capsys, tmp_path, example_spec):
+    path = tmp_path / "report.md"
+    code, result = run_module(capsys, spec=example_spec, report_path=str(path), return_mapping=False)
+    assert code == 0
+    assert result["counts"] == {"users": 4, "shares": 3, "signatures": 4}
+    assert not set(result) & {"users", "signatures", "matrix"}
+    assert "| alice | ro | rw | - |" in path.read_text()
