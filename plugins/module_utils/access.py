@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections import namedtuple
 
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import EVERYONE
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validation import EVERYONE
 
 READ_WRITE = "rw"
 READ_ONLY = "ro"

@@ -17,9 +17,6 @@ Plain Python, no Ansible import, like spec.py and access.py.
   what every user gets, and a ``modify_pod_hook`` with the mapping embedded as JSON and a
   self-contained evaluator of the same tier rules as access.py.
 - ``odh_notebooks`` (ODH 2.x) lives in notebooks.py.
-
-access.py, spec.py and manifests.py import each other at load time; this module is imported
-by spec.py, so it imports them lazily, inside the functions that need them.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,6 +26,7 @@ __metaclass__ = type
 import json
 from collections import namedtuple
 
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import access, manifests
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validation import (
     check_bool,
     check_choice,
@@ -149,13 +147,6 @@ def users_from_groups(groups):
     return dict((user, sorted(names)) for user, names in sorted(users.items()))
 
 
-def _lazy():
-    """access.py and manifests.py, imported on first use (see the module docstring)."""
-    from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import access, manifests
-
-    return access, manifests
-
-
 def _lmod_environment(spec):
     if getattr(spec, "lmod", None) is None:
         return {"volumes": [], "volume_mounts": [], "env": {}}
@@ -195,7 +186,6 @@ def common_accesses(spec, accesses_by_user):
     not common: an everyone-profile carrying it read-only plus a profile carrying it
     read-write would give those writers two volumes of one name.
     """
-    access, _manifests = _lazy()
     baseline = access.access_for_groups(spec, ())
     modes = {}
     for accesses in set(accesses_by_user.values()):
@@ -229,7 +219,6 @@ def jsp_profiles(spec, users=None):
     :func:`common_accesses`), never a share outside ``*``. Signatures without users give no
     profile (``users: []`` would mean everyone), nor do signatures whose shares are all common.
     """
-    access, _manifests = _lazy()
     users = _users(spec, users)
     accesses_by_user = access.access_by_user(spec, users)
     common = common_accesses(spec, accesses_by_user)
@@ -290,7 +279,6 @@ def jsp_profile_configmaps(spec, users=None):
 
     The data is JSON, which is YAML too: JSP reads it with ``yaml.load`` and the text is stable.
     """
-    _access, manifests = _lazy()
     namespace = spec.jupyterhub.namespace if spec.jupyterhub is not None else spec.namespace
     config_maps = []
     for suffix, profile in jsp_profiles(spec, users):
@@ -307,7 +295,6 @@ def jsp_profile_configmaps(spec, users=None):
 
 
 def jsp_selector():
-    _access, manifests = _lazy()
     return manifests.managed_selector(JSP_COMPONENT)
 
 
@@ -480,7 +467,6 @@ def z2jh_values(spec):
     The static part is what every user gets (``*``), in the mode every user gets at least;
     the hook removes, adds and upgrades per user.
     """
-    access, _manifests = _lazy()
     baseline = access.access_for_groups(spec, ())
     pieces = access.pod_volumes(baseline)
     lmod = _lmod_environment(spec)

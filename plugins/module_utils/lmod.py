@@ -22,7 +22,10 @@ import posixpath
 import re
 from collections import namedtuple
 
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import manifests
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validation import (
+    EVERYONE,
+    RESERVED_MOUNT_PATHS,
     check_keys,
     check_subdomain,
     describe_type,
@@ -83,20 +86,6 @@ LmodSpec = namedtuple(
 )
 
 
-def _spec_module():
-    # spec.py imports this module to validate the lmod section: reach back into it at call time.
-    from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import spec
-
-    return spec
-
-
-def _manifests_module():
-    # manifests.py imports access.py, which imports spec.py, which imports this module.
-    from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import manifests
-
-    return manifests
-
-
 # --------------------------------------------------------------------------
 # Validation
 
@@ -145,7 +134,7 @@ def _check_mount_path(collector, path, value, shares):
     """The mount path of a tree on a claim of its own: absolute, clear of system paths and of the shares."""
     if not _check_absolute_path(collector, path, value, "/opt/apps"):
         return None
-    if value in _spec_module().RESERVED_MOUNT_PATHS:
+    if value in RESERVED_MOUNT_PATHS:
         collector.add(path, "mount path %r is reserved (the notebook home or a system path): mount the tree below it" % (value,))
         return None
     for share in shares:
@@ -167,7 +156,7 @@ def _parse_share_tree(collector, data, shares):
             "lmod.share", "unknown share %r%s; known shares: %s" % (name, suggest(name, known), ", ".join(known) or "none")
         )
         return None
-    everyone = _spec_module().EVERYONE
+    everyone = EVERYONE
     if everyone not in share.readers and everyone not in share.writers:
         collector.add(
             "lmod.share",
@@ -465,7 +454,7 @@ def _container(name, image, command, mounts, env=(), memory="512Mi"):
         "image": image,
         "command": command,
         "env": _env((("HOME", "/tmp"),) + tuple(env)),
-        "securityContext": _manifests_module().restricted_container_security_context(),
+        "securityContext": manifests.restricted_container_security_context(),
         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": memory}},
         "volumeMounts": mounts,
     }
@@ -523,7 +512,6 @@ def sync_command(lmod):
 
 def sync_pod_spec(lmod, run_as_user=None, git_image=DEFAULT_GIT_IMAGE, fetch_image=DEFAULT_FETCH_IMAGE):
     """The pod of a sync: fetch the source into /src (unless it is a claim), then publish it with lmod-sync."""
-    manifests = _manifests_module()
     mounts = [
         {"name": "script", "mountPath": SCRIPT_DIR, "readOnly": True},
         {"name": "source", "mountPath": SOURCE_DIR, "readOnly": True},
@@ -558,7 +546,6 @@ def script_digest(script):
 
 def sync_hash(pod_spec, script):
     """What a sync does: its pod and the lmod-sync script."""
-    manifests = _manifests_module()
     return manifests.short_hash({"pod": pod_spec, "script": script_digest(script)})
 
 
@@ -566,11 +553,10 @@ def sync_job_name(digest, nonce=None):
     """``lmod-sync-<hash>``; a forced sync hashes a nonce in, which makes a new name."""
     if nonce is None:
         return "lmod-sync-" + digest
-    return "lmod-sync-" + _manifests_module().short_hash({"sync": digest, "nonce": str(nonce)})
+    return "lmod-sync-" + manifests.short_hash({"sync": digest, "nonce": str(nonce)})
 
 
 def config_map(spec, script):
-    manifests = _manifests_module()
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -593,7 +579,6 @@ def _job_spec(pod_spec, labels):
 
 def sync_job(spec, script, run_as_user=None, git_image=DEFAULT_GIT_IMAGE, fetch_image=DEFAULT_FETCH_IMAGE, nonce=None):
     """The Job that publishes the tree once, named ``lmod-sync-<hash>`` after what it does."""
-    manifests = _manifests_module()
     pod_spec = sync_pod_spec(spec.lmod, run_as_user, git_image, fetch_image)
     digest = sync_hash(pod_spec, script)
     labels = manifests.managed_labels(COMPONENT, **{manifests.LABEL_PREFIX + SYNC_HASH_SUFFIX: digest})
@@ -605,7 +590,6 @@ def sync_job(spec, script, run_as_user=None, git_image=DEFAULT_GIT_IMAGE, fetch_
 
 def sync_cron_job(spec, run_as_user=None, git_image=DEFAULT_GIT_IMAGE, fetch_image=DEFAULT_FETCH_IMAGE):
     """The CronJob of periodic syncs: the sync pod on ``schedule``, never two at once."""
-    manifests = _manifests_module()
     pod_spec = sync_pod_spec(spec.lmod, run_as_user, git_image, fetch_image)
     scheduled = manifests.managed_labels(SCHEDULED_COMPONENT)
     return {

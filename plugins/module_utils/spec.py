@@ -18,6 +18,8 @@ import posixpath
 from collections import namedtuple
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validation import (
+    EVERYONE,
+    RESERVED_MOUNT_PATHS,
     Collector,
     SpecError,
     check_bool,
@@ -35,13 +37,9 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.storage i
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import parse_lmod
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.jupyterhub import parse_jupyterhub
 
-EVERYONE = "*"
 DEFAULT_MOUNT_ROOT = "/opt/app-root/src/shared"
 VOLUME_NAME_PREFIX = "shared-"
 
-# Mount paths a share may not take: the notebook home (JupyterHub images keep
-# the user's own PVC there) and paths the kubelet or the image own.
-RESERVED_MOUNT_PATHS = frozenset(["/", "/opt/app-root/src", "/home/jovyan", "/dev", "/dev/shm", "/proc", "/sys", "/tmp"])
 
 TOP_LEVEL_KEYS = (
     "namespace",

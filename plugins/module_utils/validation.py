@@ -17,6 +17,10 @@ import re
 from decimal import Decimal, InvalidOperation
 
 MAX_GID = 2147483647
+EVERYONE = "*"
+# Mount paths nothing of the collection may take: the notebook home (JupyterHub images keep
+# the user's own PVC there) and paths the kubelet or the image own.
+RESERVED_MOUNT_PATHS = frozenset(["/", "/opt/app-root/src", "/home/jovyan", "/dev", "/dev/shm", "/proc", "/sys", "/tmp"])
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _QUANTITY = re.compile(
