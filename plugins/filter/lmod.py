@@ -11,7 +11,7 @@ import time
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import lmod
-from ansible_collections.odh_rwx.shared_resources.plugins.plugin_utils.spec_filters import validated_spec
+from ansible_collections.odh_rwx.shared_resources.plugins.plugin_utils.spec_filters import validated_run_as_user, validated_spec
 
 
 def _check_image(name, value):
@@ -27,10 +27,7 @@ def lmod_sync_objects(
         raise AnsibleFilterError("lmod_sync_objects: script must be the text of lmod-sync, got %r" % (script,))
     if not isinstance(force, bool):
         raise AnsibleFilterError("lmod_sync_objects: force must be true or false, got %r" % (force,))
-    if isinstance(run_as_user, str) and run_as_user.isdigit():
-        run_as_user = int(run_as_user)
-    if run_as_user is not None and (isinstance(run_as_user, bool) or not isinstance(run_as_user, int) or run_as_user < 1):
-        raise AnsibleFilterError("lmod_sync_objects: run_as_user must be a non-root uid, got %r" % (run_as_user,))
+    run_as_user = validated_run_as_user("lmod_sync_objects", run_as_user)
     _check_image("git_image", git_image)
     _check_image("fetch_image", fetch_image)
     spec = validated_spec("lmod_sync_objects", shared_resources)

@@ -9,7 +9,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import manifests
-from ansible_collections.odh_rwx.shared_resources.plugins.plugin_utils.spec_filters import validated_spec
+from ansible_collections.odh_rwx.shared_resources.plugins.plugin_utils.spec_filters import validated_run_as_user, validated_spec
 
 
 def storage_class_objects(shared_resources):
@@ -26,6 +26,7 @@ def directory_jobs(shared_resources, image, run_as_user=None, fs_group=False):
     """One directory preparation Job per share, named by the hash of its permissions."""
     if not image or not isinstance(image, str):
         raise AnsibleFilterError("directory_jobs: image must be a container image reference, got %r" % (image,))
+    run_as_user = validated_run_as_user("directory_jobs", run_as_user)
     spec = validated_spec("directory_jobs", shared_resources)
     return manifests.directory_jobs(spec, image, run_as_user=run_as_user, fs_group=bool(fs_group))
 

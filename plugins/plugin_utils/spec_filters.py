@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, odh_rwx maintainers
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What every filter of the collection does first: validate the whole spec."""
+"""What the filters of the collection check first: the whole spec, and the arguments they share."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -19,3 +19,12 @@ def validated_spec(filter_name, shared_resources):
         return parse_spec(shared_resources)
     except SpecError as exc:
         raise AnsibleFilterError("%s: %s" % (filter_name, to_native(exc)))
+
+
+def validated_run_as_user(filter_name, run_as_user):
+    """A pod UID given to a filter: None, or a non-root integer (extra vars bring it as a string)."""
+    if isinstance(run_as_user, str) and run_as_user.isdigit():
+        run_as_user = int(run_as_user)
+    if run_as_user is not None and (isinstance(run_as_user, bool) or not isinstance(run_as_user, int) or run_as_user < 1):
+        raise AnsibleFilterError("%s: run_as_user must be a non-root uid, got %r" % (filter_name, run_as_user))
+    return run_as_user

@@ -42,3 +42,11 @@ def test_job_state_filters():
     assert jobs.failed_jobs(live, names) == ["broken"]
     assert jobs.unfinished_jobs(None, ["x"]) == ["x"]
     assert jobs.failed_jobs([], []) == []
+
+
+def test_directory_jobs_take_the_uid_from_extra_vars_and_refuse_root(example_spec):
+    job_list = manifests.directory_jobs(example_spec, IMAGE, "1001")
+    assert job_list[0]["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == 1001
+    for bad in ("0", 0, "root", True):
+        with pytest.raises(AnsibleFilterError, match="directory_jobs: run_as_user must be a non-root uid"):
+            manifests.directory_jobs(example_spec, IMAGE, bad)
