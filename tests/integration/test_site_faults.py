@@ -2,13 +2,13 @@
 
 import glob
 import os
-import subprocess
-import sys
 
 import pytest
 import yaml
 from kubernetes import config
 from kubernetes.dynamic import DynamicClient
+
+from tests.support.playbooks import ansible_env, run_playbook
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SITE = os.path.join(REPO_ROOT, "playbooks", "site.yml")
@@ -25,15 +25,8 @@ STAGE_WRITES = [
 ]
 
 
-def ansible_env(base=None):
-    env = dict(base or os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO_ROOT, ".collections"))
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env["PATH"]
-    return env
-
-
 def run_site(env, *args):
-    command = ["ansible-playbook", "-i", INVENTORY, SITE, "-e", "ansible_python_interpreter=" + sys.executable] + list(args)
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    return run_playbook(SITE, *args, env=env, inventory=INVENTORY)
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,11 @@ import concurrent.futures
 import copy
 import json
 import os
-import subprocess
-import sys
 
 import jsonpatch
 import yaml
+
+from tests.support.playbooks import ansible_env, run_playbook
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -23,20 +23,11 @@ def run_site(case, workdir, env):
     vars_file = os.path.join(workdir, "%s.json" % case["name"].replace(" ", "-"))
     with open(vars_file, "w") as handle:
         json.dump({"shared_resources": spec}, handle)
-    command = [
-        "ansible-playbook", "-i", "localhost,", "-c", "local", os.path.join(REPO_ROOT, "playbooks", "site.yml"),
-        "-e", "@" + vars_file, "-e", "ansible_python_interpreter=" + sys.executable,
-    ]
-    return case, subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    return case, run_playbook(os.path.join(REPO_ROOT, "playbooks", "site.yml"), "-e", "@" + vars_file, env=env)
 
 
 def test_every_bad_spec_is_refused_before_any_api_call(k8s_emulator, tmp_path):
-    env = dict(
-        k8s_emulator.env(),
-        ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO_ROOT, ".collections"),
-        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-        PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
-    )
+    env = ansible_env(k8s_emulator.env(), ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
     k8s_emulator.reset_audit()
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         outcomes = list(pool.map(lambda case: run_site(case, str(tmp_path), env), CORPUS))

@@ -1,13 +1,10 @@
 """The one apply path waits for Jobs and fails with the tail of a failed Job's logs (emulator)."""
 
-import os
-import subprocess
-import sys
 import textwrap
 
 import yaml
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from tests.support.playbooks import ansible_env, run_playbook
 
 
 def job(name, fail=False):
@@ -41,11 +38,7 @@ def run_jobs(k8s_emulator, tmp_path, jobs):
         """))
     extra = tmp_path / "jobs.json"
     extra.write_text(yaml.safe_dump({"jobs": jobs}))
-    env = dict(k8s_emulator.env(), ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO_ROOT, ".collections"))
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env["PATH"]
-    command = ["ansible-playbook", "-i", "localhost,", "-c", "local", str(playbook), "-e", "@" + str(extra),
-               "-e", "ansible_python_interpreter=" + sys.executable]
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    return run_playbook(playbook, "-e", "@" + str(extra), env=ansible_env(k8s_emulator.env()))
 
 
 def test_completed_jobs_pass_and_a_failed_job_fails_with_its_log_tail(k8s_emulator, tmp_path):

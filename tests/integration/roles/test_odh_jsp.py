@@ -6,14 +6,12 @@ without a change sends no write.
 """
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 
 from kubernetes import config, dynamic
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from tests.support.playbooks import ansible_env, run_playbook
+
 NAMESPACE = "odh"
 SPEC = {
     "namespace": NAMESPACE,
@@ -85,11 +83,7 @@ def run_role(k8s_emulator, tmp_path):
         """))
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps({"shared_resources": SPEC}))
-    env = dict(k8s_emulator.env(), ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO_ROOT, ".collections"))
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env["PATH"]
-    command = ["ansible-playbook", "-i", "localhost,", "-c", "local", str(playbook), "-e", "@" + str(spec),
-               "-e", "ansible_python_interpreter=" + sys.executable]
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    completed = run_playbook(playbook, "-e", "@" + str(spec), env=ansible_env(k8s_emulator.env()))
     assert completed.returncode == 0, completed.stdout[-4000:]
     return completed
 
