@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import strategies as st
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_spec
+from tests.support.strategies import organisations
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DRIVERS = Path(__file__).resolve().parent / "drivers"
@@ -131,23 +131,7 @@ def modes(accesses):
 
 
 GROUPS = ["g1", "g2", "g3", "g4"]
-principals = st.lists(st.sampled_from(GROUPS + ["*"]), max_size=3, unique=True)
 
 
-@st.composite
-def specs(draw):
-    tiers = {
-        "open": {"readers": draw(principals), "writers": draw(principals), "gid": 42000},
-        "closed": {"readers": [g for g in draw(principals) if g != "*"], "writers": [g for g in draw(principals) if g != "*"],
-                   "gid": 42001, "restricted": True},
-    }
-    shares = []
-    for position in range(draw(st.integers(min_value=1, max_value=5))):
-        tier = draw(st.sampled_from(sorted(tiers)))
-        share = {"name": "s%d" % position, "tier": tier, "size": "1Gi"}
-        if draw(st.booleans()):
-            share["writers"] = [g for g in draw(principals) if g != "*" or tier == "open"]
-        shares.append(share)
-    users = draw(st.dictionaries(st.sampled_from(["u%d" % n for n in range(8)]), st.lists(st.sampled_from(GROUPS), max_size=3), max_size=8))
-    return {"namespace": "nb", "tiers": tiers, "shares": shares, "users": users,
-            "jupyterhub": {"flavor": "odh_jsp", "namespace": HUB_NAMESPACE}}
+def specs():
+    return organisations(GROUPS, max_shares=5, max_users=8, jupyterhub={"flavor": "odh_jsp", "namespace": HUB_NAMESPACE})

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import access, jupyterhub
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec
+from tests.support.strategies import organisations
 
 GROUPS = ["g1", "g2", "g3", "team-a", "analysts", "hr", "cleared"]
 
@@ -121,28 +122,8 @@ def test_images_are_set_on_every_profile(example_spec):
     assert all(profile["images"] == ["a:1", "b:2"] for _suffix, profile in profiles_of(spec))
 
 
-GENERATED = st.lists(st.sampled_from(GROUPS + ["*"]), max_size=3, unique=True)
-
-
-@st.composite
-def specs(draw):
-    tiers = {
-        "open": {"readers": draw(GENERATED), "writers": draw(GENERATED), "gid": 40000},
-        "closed": {"readers": [g for g in draw(GENERATED) if g != "*"], "writers": [g for g in draw(GENERATED) if g != "*"],
-                   "gid": 40001, "restricted": True},
-    }
-    shares = []
-    for position in range(draw(st.integers(min_value=1, max_value=6))):
-        tier = draw(st.sampled_from(sorted(tiers)))
-        share = {"name": "s%d" % position, "tier": tier, "size": "1Gi"}
-        for field in ("readers", "writers"):
-            if draw(st.booleans()):
-                share[field] = [g for g in draw(GENERATED) if g != "*" or tier == "open"]
-        if draw(st.booleans()):
-            share["gid"] = 41000 + position
-        shares.append(share)
-    users = draw(st.dictionaries(st.sampled_from(["u%d" % n for n in range(10)]), st.lists(st.sampled_from(GROUPS), max_size=3)))
-    return {"namespace": "ns", "tiers": tiers, "shares": shares, "users": users}
+def specs():
+    return organisations(GROUPS)
 
 
 def merged_volumes(profiles, user):
