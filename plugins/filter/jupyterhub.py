@@ -35,6 +35,7 @@ def jupyterhub_settings(shared_resources):
     settings = _validated("jupyterhub_settings", shared_resources).jupyterhub._asdict()
     for key in ("images", "notebook_namespaces"):
         settings[key] = list(settings[key]) if settings[key] is not None else None
+    settings["namespace_audiences"] = dict((name, list(groups)) for name, groups in settings["namespace_audiences"].items())
     return settings
 
 

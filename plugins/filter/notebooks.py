@@ -11,56 +11,60 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import notebooks as notebook_utils
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import notebook_environment
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec, parse_users
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.notebook_claims import plan_namespace_claims
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_users
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.storage import StaticVolumeError
+from ansible_collections.odh_rwx.shared_resources.plugins.plugin_utils.spec_filters import validated_spec
 
-FILTER = "notebook_patches"
-
-
-def _setting(spec, shared_resources, name, default):
-    """A setting of the parsed jupyterhub section, or of the raw one while spec.py does not parse it."""
-    section = spec.jupyterhub
-    if section is None:
-        section = shared_resources.get("jupyterhub") or {}
-    if isinstance(section, dict):
-        value = section.get(name)
-    else:
-        value = getattr(section, name, None)
-    return default if value is None else value
+PATCHES = "notebook_patches"
+CLAIMS = "notebook_namespace_claims"
 
 
-def check_namespaces(spec, namespaces):
-    """Errors for notebook namespaces the shares cannot reach: their claims live in spec.namespace only."""
-    if not isinstance(namespaces, (list, tuple)):
-        return ["jupyterhub.notebook_namespaces: must be a list of namespaces, got %r" % (namespaces,)]
-    return [
-        "jupyterhub.notebook_namespaces[%d]: %r is not the namespace of the share claims (%s); PVCs are namespaced and the "
-        "odh_notebooks flavour does not create claims in other namespaces yet: list only %s" % (index, namespace, spec.namespace, spec.namespace)
-        for index, namespace in enumerate(namespaces)
-        if namespace != spec.namespace
-    ]
+def _objects(filter_name, value, what):
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise AnsibleFilterError("%s: %s must be a list of objects (k8s_info resources), got %r" % (filter_name, what, value))
+    return value
 
 
-def notebook_patches(notebooks, shared_resources, users=None, restart_running=None):
+def _available_shares(value):
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(names, list) for names in value.values()):
+        raise AnsibleFilterError(
+            "%s: available_shares must map each notebook namespace to the names of its shares (notebook_namespace_claims' "
+            "available), got %r" % (PATCHES, value)
+        )
+    return value
+
+
+def notebook_patches(notebooks, shared_resources, users=None, restart_running=None, available_shares=None):
     """Merge patches that give each owner's Notebook exactly its shares, LMod and supplemental groups."""
-    if not isinstance(notebooks, list) or not all(isinstance(notebook, dict) for notebook in notebooks):
-        raise AnsibleFilterError("%s: the input must be the list of Notebook objects (k8s_info resources), got %r" % (FILTER, notebooks))
-    if not isinstance(shared_resources, dict):
-        raise AnsibleFilterError("%s: shared_resources must be the spec mapping, got %r" % (FILTER, shared_resources))
+    _objects(PATCHES, notebooks, "the input")
+    spec = validated_spec(PATCHES, shared_resources)
     try:
-        spec = parse_spec(shared_resources)
         users = spec.users if users is None else parse_users(users, path="users (argument)")
     except SpecError as exc:
-        raise AnsibleFilterError("%s: %s" % (FILTER, to_native(exc)))
-    errors = check_namespaces(spec, _setting(spec, shared_resources, "notebook_namespaces", [spec.namespace]))
+        raise AnsibleFilterError("%s: %s" % (PATCHES, to_native(exc)))
     if restart_running is None:
-        restart_running = _setting(spec, shared_resources, "restart_running", False)
+        restart_running = spec.jupyterhub.restart_running if spec.jupyterhub is not None else False
     if not isinstance(restart_running, bool):
-        errors.append("restart_running: must be true or false, got %r" % (restart_running,))
-    if errors:
-        raise AnsibleFilterError("%s: invalid shared_resources spec:\n  - %s" % (FILTER, "\n  - ".join(errors)))
-    return notebook_utils.plan_notebooks(spec, notebooks, users, notebook_environment(spec), restart_running)
+        raise AnsibleFilterError("%s: restart_running: must be true or false, got %r" % (PATCHES, restart_running))
+    return notebook_utils.plan_notebooks(
+        spec, notebooks, users, notebook_environment(spec), restart_running, _available_shares(available_shares)
+    )
+
+
+def notebook_namespace_claims(volumes, shared_resources, claims):
+    """Static volumes and claims that give the other notebook namespaces their audience's shares."""
+    _objects(CLAIMS, volumes, "the input (PersistentVolumes)")
+    _objects(CLAIMS, claims, "claims")
+    spec = validated_spec(CLAIMS, shared_resources)
+    try:
+        return plan_namespace_claims(spec, volumes, claims)
+    except StaticVolumeError as exc:
+        raise AnsibleFilterError("%s: %s" % (CLAIMS, to_native(exc)))
 
 
 class FilterModule(object):
     def filters(self):
-        return {FILTER: notebook_patches}
+        return {PATCHES: notebook_patches, CLAIMS: notebook_namespace_claims}

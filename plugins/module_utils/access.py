@@ -35,6 +35,25 @@ def share_mode(share, groups):
     return NO_ACCESS
 
 
+_MODE_RANK = {NO_ACCESS: 0, READ_ONLY: 1, READ_WRITE: 2}
+
+
+def weakest_mode(modes):
+    """The least of rw, ro and none among ``modes`` (none when there are none)."""
+    return min(modes, key=_MODE_RANK.get, default=NO_ACCESS)
+
+
+def audience_mode(share, audience):
+    """The mode every member of ``audience`` (group names, ``*`` for every user) is sure to get.
+
+    A member may belong to one group of the audience and no other, so this is the weakest
+    mode any audience group gives alone; ``*`` counts as a user in no group.
+    """
+    return weakest_mode(
+        [share_mode(share, frozenset() if group == EVERYONE else frozenset([group])) for group in audience]
+    )
+
+
 def directory_mode(share):
     """Mode of a share's directories: setgid so new files keep the tier gid; members work through the gid.
 
@@ -74,6 +93,27 @@ def access_for_groups(spec, groups):
         if mode != NO_ACCESS:
             accesses.append(ShareAccess(share, mode))
     return tuple(accesses)
+
+
+def audience_accesses(spec, audience):
+    """The shares every member of ``audience`` may mount, in spec order, with the mode they all get."""
+    accesses = []
+    for share in spec.shares:
+        mode = audience_mode(share, audience)
+        if mode != NO_ACCESS:
+            accesses.append(ShareAccess(share, mode))
+    return tuple(accesses)
+
+
+def capped_accesses(accesses, ceiling):
+    """``accesses`` limited to the shares of ``ceiling``, each in the weaker of the two modes."""
+    limit = dict((access.share.name, access.mode) for access in ceiling)
+    capped = []
+    for access in accesses:
+        mode = weakest_mode([access.mode, limit.get(access.share.name, NO_ACCESS)])
+        if mode != NO_ACCESS:
+            capped.append(ShareAccess(access.share, mode))
+    return tuple(capped)
 
 
 class _AccessIndex(object):

@@ -28,10 +28,12 @@ from collections import namedtuple
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import access, manifests
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validation import (
+    EVERYONE,
     check_bool,
     check_choice,
     check_keys,
     check_name,
+    check_principals,
     check_string_list,
     describe_type,
 )
@@ -49,8 +51,71 @@ FLAVOR_FIELDS = {
 }
 
 JupyterHubSpec = namedtuple(
-    "JupyterHubSpec", "flavor namespace groups_from images notebook_namespaces restart_running values_path"
+    "JupyterHubSpec", "flavor namespace groups_from images notebook_namespaces namespace_audiences restart_running values_path"
 )
+NOTEBOOK_NAMESPACE_KEYS = ("name", "groups")
+
+
+def _parse_notebook_namespace(collector, path, item, spec_namespace):
+    """One ``notebook_namespaces`` entry: a name, or {name, groups}; returns (name, audience) or None.
+
+    The audience of a namespace other than the share namespace is who may work in it (the members
+    of a Data Science Project); it defaults to ``*``, every user. The share namespace has none:
+    it already holds every claim, and each notebook there gets its owner's own access.
+    """
+    if isinstance(item, dict):
+        check_keys(collector, path, item, NOTEBOOK_NAMESPACE_KEYS)
+        name = item.get("name")
+        if not check_name(collector, path + ".name", name, "namespace"):
+            return None
+        if "groups" not in item:
+            audience = (EVERYONE,)
+        elif name == spec_namespace:
+            collector.add(
+                path + ".groups",
+                "the share namespace %r holds every claim and each notebook there gets its owner's access: "
+                "remove groups, they only apply to other namespaces" % name,
+            )
+            return None
+        else:
+            audience = check_principals(collector, path + ".groups", item["groups"])
+            if not audience:
+                if item["groups"] == []:
+                    collector.add(path + ".groups", "is empty: list the groups whose members work in %r, or '*'" % name)
+                return None
+    elif check_name(collector, path, item, "namespace"):
+        name, audience = item, (EVERYONE,)
+    else:
+        return None
+    return name, (None if name == spec_namespace else audience)
+
+
+def _parse_notebook_namespaces(collector, data, spec_namespace):
+    """The notebook namespaces as (names, {other namespace: audience}), or None when invalid."""
+    if "notebook_namespaces" not in data:
+        return (spec_namespace,), {}
+    items = data["notebook_namespaces"]
+    if not isinstance(items, list) or not items:
+        collector.add(
+            "jupyterhub.notebook_namespaces",
+            "must be a non-empty list of namespaces, each a name or {name, groups}, got %r" % (items,),
+        )
+        return None
+    audiences, valid = {}, True
+    for position, item in enumerate(items):
+        path = "jupyterhub.notebook_namespaces[%d]" % position
+        parsed = _parse_notebook_namespace(collector, path, item, spec_namespace)
+        if parsed is None:
+            valid = False
+        elif parsed[0] in audiences and audiences[parsed[0]] != parsed[1]:
+            collector.add(path, "namespace %r is listed twice with different groups: list it once" % parsed[0])
+            valid = False
+        else:
+            audiences.setdefault(*parsed)
+    if not valid:
+        return None
+    others = dict((name, audience) for name, audience in audiences.items() if audience is not None)
+    return tuple(audiences), others
 
 
 def parse_jupyterhub(collector, data, spec_namespace):
@@ -95,15 +160,9 @@ def parse_jupyterhub(collector, data, spec_namespace):
         else:
             images = tuple(dict.fromkeys(images))
 
-    notebook_namespaces = data.get("notebook_namespaces", [spec_namespace])
-    if "notebook_namespaces" in data:
-        if not isinstance(notebook_namespaces, list) or not notebook_namespaces:
-            collector.add("jupyterhub.notebook_namespaces", "must be a non-empty list of namespaces, got %r" % (notebook_namespaces,))
-            valid = False
-        else:
-            for position, item in enumerate(notebook_namespaces):
-                valid = check_name(collector, "jupyterhub.notebook_namespaces[%d]" % position, item, "namespace") and valid
-    notebook_namespaces = tuple(dict.fromkeys(notebook_namespaces)) if isinstance(notebook_namespaces, list) else ()
+    notebook_namespaces = _parse_notebook_namespaces(collector, data, spec_namespace)
+    if notebook_namespaces is None:
+        valid = False
 
     restart_running = data.get("restart_running", False)
     if not check_bool(collector, "jupyterhub.restart_running", restart_running):
@@ -124,7 +183,8 @@ def parse_jupyterhub(collector, data, spec_namespace):
         namespace=namespace,
         groups_from=groups_from,
         images=images,
-        notebook_namespaces=notebook_namespaces,
+        notebook_namespaces=notebook_namespaces[0] if notebook_namespaces else (),
+        namespace_audiences=notebook_namespaces[1] if notebook_namespaces else {},
         restart_running=restart_running,
         values_path=values_path,
     )

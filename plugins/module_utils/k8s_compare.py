@@ -212,6 +212,13 @@ def forbid_shrink(field, before, after):
 
 ImmutableFields = namedtuple("ImmutableFields", "kind paths check explanation on_recreate")
 
+# The volume sources a PersistentVolumeSpec may inline (core/v1 PersistentVolumeSource).
+PERSISTENT_VOLUME_SOURCES = (
+    "awsElasticBlockStore", "azureDisk", "azureFile", "cephfs", "cinder", "csi", "fc", "flexVolume", "flocker",
+    "gcePersistentDisk", "glusterfs", "hostPath", "iscsi", "local", "nfs", "photonPersistentDisk", "portworxVolume",
+    "quobyte", "rbd", "scaleIO", "storageos", "vsphereVolume",
+)
+
 # One row per rule; a path covers everything below it. check(field, before, after) describes the
 # refused change, or returns None when the change is allowed. on_recreate says what deleting and
 # recreating the object (when allow_recreate permits it) costs.
@@ -226,6 +233,9 @@ IMMUTABLE_FIELDS = (
     ImmutableFields("PersistentVolumeClaim", ("spec.storageClassName", "spec.accessModes", "spec.volumeMode", "spec.volumeName", "spec.selector"),
                     forbid_change, "the spec of an existing PVC is immutable; move the data to a new share instead",
                     "the data on its volume may be lost"),
+    ImmutableFields("PersistentVolume", tuple("spec." + source for source in PERSISTENT_VOLUME_SOURCES) + ("spec.volumeMode",),
+                    forbid_change, "the source of a PersistentVolume is immutable; delete the PersistentVolume (and its claim) "
+                    "to recreate it", "its claim loses its volume"),
     ImmutableFields("Job", ("spec.template", "spec.selector", "spec.completions"), forbid_change,
                     "Jobs are immutable, and a Job's name carries a hash of its content: two different Jobs got one name, fix the naming",
                     "the Job runs again"),

@@ -93,15 +93,15 @@ def storage_class_objects(spec):
     return [manifest] if manifest else []
 
 
+def share_labels(component, share, **extra):
+    """The labels of an object that stands for ``share``: its tier, name and whether it is restricted."""
+    labels = {TIER_LABEL: share.tier, SHARE_LABEL: share.name, RESTRICTED_LABEL: "true" if share.restricted else "false"}
+    labels.update(extra)
+    return managed_labels(component, **labels)
+
+
 def claim_manifest(spec, share):
-    metadata = {
-        "name": share.claim_name,
-        "namespace": spec.namespace,
-        "labels": managed_labels(
-            "shared-volume",
-            **{TIER_LABEL: share.tier, SHARE_LABEL: share.name, RESTRICTED_LABEL: "true" if share.restricted else "false"}
-        ),
-    }
+    metadata = {"name": share.claim_name, "namespace": spec.namespace, "labels": share_labels("shared-volume", share)}
     if share.dashboard:
         metadata["labels"][DASHBOARD_LABEL] = "true"
     if share.display_name:

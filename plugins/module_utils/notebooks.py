@@ -25,7 +25,13 @@ import binascii
 import copy
 from urllib.parse import quote
 
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import access_by_user, access_for_groups, pod_volumes
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import (
+    access_by_user,
+    access_for_groups,
+    audience_accesses,
+    capped_accesses,
+    pod_volumes,
+)
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.k8s_compare import is_subset
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import NOTEBOOK_VOLUME as LMOD_VOLUME
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import VOLUME_NAME_PREFIX
@@ -289,16 +295,40 @@ def apply_merge_patch(target, patch):
     return result
 
 
-def plan_notebooks(spec, notebooks, users, lmod_environment=None, restart_running=False):
+def _namespace_rules(spec, lmod_environment, available_shares):
+    """namespace -> (ceiling of accesses, LMod environment) for the notebook namespaces other than the share namespace.
+
+    A notebook there gets its owner's access capped by what the namespace's whole audience may
+    have (notebook_claims makes those claims), and only the shares whose claim is there
+    (``available_shares``: namespace -> share names; None trusts the audience alone). The LMod
+    environment goes along only when the tree's share is among them.
+    """
+    audiences = spec.jupyterhub.namespace_audiences if spec.jupyterhub is not None else {}
+    rules = {}
+    for namespace, audience in audiences.items():
+        ceiling = audience_accesses(spec, audience)
+        if available_shares is not None:
+            present = set(available_shares.get(namespace) or ())
+            ceiling = tuple(access for access in ceiling if access.share.name in present)
+        tree_share = getattr(spec.lmod, "share", None) if spec.lmod is not None else None
+        environment = lmod_environment if tree_share in set(access.share.name for access in ceiling) else None
+        rules[namespace] = (ceiling, environment)
+    return rules
+
+
+def plan_notebooks(spec, notebooks, users, lmod_environment=None, restart_running=False, available_shares=None):
     """Sort ``notebooks`` into patches, running notebooks deferred, unowned ones, unchanged ones.
 
     ``users`` maps user name to groups. An owner missing from ``users`` (or recorded only by a
     translated name no known user has) is a user in no group: the shares of ``*`` only.
     Notebooks that record no owner at all are not the dashboard's: left alone, listed.
+    In the share namespace a notebook gets its owner's access; in another notebook namespace,
+    that access capped by the namespace's audience and by the claims there (``available_shares``).
     """
     accesses_by_user = access_by_user(spec, users)
     nobody = access_for_groups(spec, ())
     owned_gids = collection_gids(spec)
+    namespace_rules = _namespace_rules(spec, lmod_environment, available_shares)
     result = {"patch": [], "deferred": [], "unowned": [], "unchanged": [], "skipped": []}
     for notebook in sorted(notebooks or [], key=notebook_ref):
         ref = notebook_ref(notebook)
@@ -310,7 +340,12 @@ def plan_notebooks(spec, notebooks, users, lmod_environment=None, restart_runnin
             continue
         owner = notebook_owner(notebook, users)
         accesses = accesses_by_user.get(owner, nobody) if owner is not None else nobody
-        desired = reconcile_notebook(notebook, accesses, lmod_environment, owned_gids)
+        environment = lmod_environment
+        namespace = _metadata(notebook).get("namespace")
+        if namespace != spec.namespace:
+            ceiling, environment = namespace_rules.get(namespace, ((), None))
+            accesses = capped_accesses(accesses, ceiling)
+        desired = reconcile_notebook(notebook, accesses, environment, owned_gids)
         if desired is None:
             result["unchanged"].append(ref)
         elif is_stopped(notebook) or restart_running:

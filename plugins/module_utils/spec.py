@@ -27,13 +27,14 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validatio
     check_keys,
     check_mapping,
     check_name,
+    check_principals,
     check_quantity,
     check_subdomain,
     check_text,
     describe_type,
     suggest,
 )
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.storage import parse_storage_class
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.storage import STATIC_VOLUME_BACKENDS, parse_storage_class
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import parse_lmod
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.jupyterhub import parse_jupyterhub
 
@@ -113,28 +114,6 @@ def default_mount_path(tier_name, share_name):
     return "%s/%s/%s" % (DEFAULT_MOUNT_ROOT, tier_name, share_name)
 
 
-def _check_principals(collector, path, value, restricted):
-    """Validate a readers/writers list; return it as a tuple (empty when invalid)."""
-    if not isinstance(value, list):
-        collector.add(path, "must be a list of group names or '*', got %s" % describe_type(value))
-        return ()
-    valid = True
-    for position, item in enumerate(value):
-        item_path = "%s[%d]" % (path, position)
-        if not isinstance(item, str) or not item.strip() or item != item.strip() or "/" in item or "%" in item:
-            collector.add(
-                item_path, "invalid group name %r: use a non-empty name without surrounding spaces, '/' or '%%'" % (item,)
-            )
-            valid = False
-        elif item == EVERYONE and restricted:
-            collector.add(
-                item_path,
-                "'*' (every user) is not allowed in a restricted tier: list the groups cleared for it",
-            )
-            valid = False
-    return tuple(dict.fromkeys(value)) if valid else ()
-
-
 def _parse_tiers(collector, data):
     if not isinstance(data, dict) or not data:
         collector.add("tiers", "must be a non-empty mapping of tier name to {readers, writers, gid}")
@@ -158,8 +137,8 @@ def _parse_tiers(collector, data):
             check_gid(collector, path + ".gid", body["gid"])
         tiers[name] = Tier(
             name=name,
-            readers=_check_principals(collector, path + ".readers", body.get("readers", []), restricted),
-            writers=_check_principals(collector, path + ".writers", body.get("writers", []), restricted),
+            readers=check_principals(collector, path + ".readers", body.get("readers", []), restricted),
+            writers=check_principals(collector, path + ".writers", body.get("writers", []), restricted),
             gid=body.get("gid"),
             restricted=restricted,
             description=_text_or_none(collector, path + ".description", body.get("description")),
@@ -222,9 +201,9 @@ def _parse_share(collector, position, data, tiers):
     readers = tier.readers if tier is not None else ()
     writers = tier.writers if tier is not None else ()
     if "readers" in data:
-        readers = _check_principals(collector, path + ".readers", data["readers"], restricted)
+        readers = check_principals(collector, path + ".readers", data["readers"], restricted)
     if "writers" in data:
-        writers = _check_principals(collector, path + ".writers", data["writers"], restricted)
+        writers = check_principals(collector, path + ".writers", data["writers"], restricted)
     gid = tier.gid if tier is not None else None
     if "gid" in data and check_gid(collector, path + ".gid", data["gid"]):
         gid = data["gid"]
@@ -361,6 +340,26 @@ def _parse_quota(collector, data, storage_class):
     return data
 
 
+def _check_static_volume_storage(collector, namespace, storage_class, jupyterhub):
+    """Notebook namespaces besides the share namespace need static volumes on the shares' storage."""
+    if jupyterhub is None or not jupyterhub.namespace_audiences or storage_class is None:
+        return
+    if storage_class.backend not in STATIC_VOLUME_BACKENDS:
+        collector.add(
+            "jupyterhub.notebook_namespaces",
+            "%s: namespaces other than the share namespace %r need static volumes on the shares' storage, which "
+            "backend %r cannot give (supported: %s): list only %s" % (
+                ", ".join(sorted(jupyterhub.namespace_audiences)), namespace, storage_class.backend,
+                ", ".join(STATIC_VOLUME_BACKENDS), namespace),
+        )
+    elif storage_class.backend == "cephfs" and not storage_class.static_volume_secret:
+        collector.add(
+            "storage_class.static_volume_secret",
+            "missing: CephFS static volumes for the notebook namespaces %s mount with user credentials; "
+            "name a Secret {name, namespace} holding userID and userKey" % ", ".join(sorted(jupyterhub.namespace_audiences)),
+        )
+
+
 def parse_spec(data):
     """Validate a whole ``shared_resources`` mapping and return a SharedResourcesSpec.
 
@@ -385,6 +384,7 @@ def parse_spec(data):
     check_bool(collector, "create_namespace", create_namespace)
     lmod = parse_lmod(collector, data.get("lmod"), shares)
     jupyterhub = parse_jupyterhub(collector, data.get("jupyterhub"), namespace)
+    _check_static_volume_storage(collector, namespace, storage_class, jupyterhub)
     collector.raise_if_any()
     return SharedResourcesSpec(
         namespace=namespace,

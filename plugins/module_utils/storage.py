@@ -15,10 +15,12 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validatio
     check_choice,
     check_keys,
     check_mapping,
+    check_name,
     check_string_list,
     check_string_map,
     check_subdomain,
     check_text,
+    describe_type,
 )
 
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
@@ -39,7 +41,9 @@ STORAGE_CLASS_KEYS = (
     "odh_dashboard",
     "display_name",
     "description",
+    "static_volume_secret",
 )
+STATIC_VOLUME_SECRET_KEYS = ("name", "namespace")
 
 # provisioner, parameters every class needs, parameter defaults, mount options, volume expansion,
 # and whether pod groups decide access (EFS access points force their own uid/gid).
@@ -83,12 +87,14 @@ BACKENDS = {
 BACKEND_NAMES = ("nfs_csi", "nfs_subdir", "cephfs", "efs", "azurefile", "filestore", "existing")
 CEPHFS_FLAVORS = ("odf", "rook")
 # Settings a class taken as it is ("existing") cannot have: the collection does not own it.
-_NOT_FOR_EXISTING = tuple(key for key in STORAGE_CLASS_KEYS if key not in ("name", "backend", "display_name", "description"))
+_NOT_FOR_EXISTING = tuple(
+    key for key in STORAGE_CLASS_KEYS if key not in ("name", "backend", "display_name", "description", "static_volume_secret")
+)
 
 StorageClassSpec = namedtuple(
     "StorageClassSpec",
     "name backend provisioner parameters mount_options reclaim_policy volume_binding_mode "
-    "allow_volume_expansion default odh_dashboard display_name description groups_decide_access",
+    "allow_volume_expansion default odh_dashboard display_name description groups_decide_access static_volume_secret",
 )
 
 
@@ -139,7 +145,22 @@ def _check_storage_class_fields(collector, path, data):
             valid = check_bool(collector, "%s.%s" % (path, flag), data[flag]) and valid
     for text in ("provisioner", "display_name", "description"):
         valid = check_text(collector, "%s.%s" % (path, text), data.get(text)) and valid
+    if "static_volume_secret" in data:
+        valid = _check_static_volume_secret(collector, path + ".static_volume_secret", data) and valid
     return valid
+
+
+def _check_static_volume_secret(collector, path, data):
+    secret = data["static_volume_secret"]
+    if data.get("backend") not in ("cephfs", "existing"):
+        collector.add(path, "only CephFS static volumes need a node-stage secret: remove it for backend %r" % data.get("backend"))
+        return False
+    if not isinstance(secret, dict):
+        collector.add(path, "must be a mapping {name, namespace} naming the Secret with userID and userKey, got %s" % describe_type(secret))
+        return False
+    check_keys(collector, path, secret, STATIC_VOLUME_SECRET_KEYS)
+    valid = check_subdomain(collector, path + ".name", secret.get("name"), "Secret name")
+    return check_name(collector, path + ".namespace", secret.get("namespace"), "namespace") and valid
 
 
 def parse_storage_class(collector, data, path="storage_class"):
@@ -171,6 +192,7 @@ def parse_storage_class(collector, data, path="storage_class"):
             display_name=data.get("display_name"),
             description=data.get("description"),
             groups_decide_access=True,
+            static_volume_secret=data.get("static_volume_secret"),
         )
     backend = backend_of(data)
     parameters = dict(backend.defaults)
@@ -191,6 +213,7 @@ def parse_storage_class(collector, data, path="storage_class"):
         display_name=data.get("display_name"),
         description=data.get("description"),
         groups_decide_access=backend.groups_decide_access,
+        static_volume_secret=data.get("static_volume_secret"),
     )
 
 
@@ -235,3 +258,93 @@ def storage_class_manifest(storage_class, labels):
     if storage_class.mount_options:
         manifest["mountOptions"] = list(storage_class.mount_options)
     return manifest
+
+
+# --------------------------------------------------------------------------
+# Static volumes: the same storage as a provisioned share volume, for a claim in another namespace
+
+# Backends whose volumes the collection can expose again through a static PersistentVolume.
+STATIC_VOLUME_BACKENDS = ("nfs_csi", "nfs_subdir", "cephfs", "existing")
+NFS_CSI_DRIVER = "nfs.csi.k8s.io"
+CEPHFS_DRIVER_SUFFIX = "cephfs.csi.ceph.com"
+# csi-driver-nfs chmods the mount point to mountPermissions on every mount; the directory Jobs own the mode.
+_NFS_CSI_DROPPED_ATTRIBUTES = ("mountpermissions",)
+_CEPHFS_STATIC_ATTRIBUTES = ("clusterID", "fsName", "mounter", "kernelMountOptions", "fuseMountOptions")
+
+
+class StaticVolumeError(Exception):
+    """A provisioned volume the collection cannot expose through a static PersistentVolume."""
+
+
+def _static_nfs(source, unique_id, secret):
+    return {"nfs": {"server": source["server"], "path": source["path"]}}
+
+
+def _static_nfs_csi(source, unique_id, secret):
+    """csi-driver-nfs mounts what the volume attributes say; the handle only has to be unique.
+
+    It is kept parseable (``server#share#subdir#uuid#onDelete``) with ``retain``, so that even a
+    DeleteVolume sent by mistake would leave the directory alone.
+    """
+    attributes = dict(
+        (key, value)
+        for key, value in (source.get("volumeAttributes") or {}).items()
+        if not key.startswith("csi.storage.k8s.io/") and key.lower() not in _NFS_CSI_DROPPED_ATTRIBUTES
+    )
+    if not attributes.get("server") or not attributes.get("share"):
+        raise StaticVolumeError("its csi volumeAttributes lack server or share")
+    handle = "#".join(
+        (attributes["server"].strip("/"), attributes["share"].strip("/"), attributes.get("subdir", "").strip("/"), unique_id, "retain")
+    )
+    return {"csi": {"driver": source["driver"], "volumeHandle": handle, "volumeAttributes": attributes}}
+
+
+def _static_cephfs(source, unique_id, secret):
+    """ceph-csi mounts a pre-provisioned subvolume by ``rootPath`` with user credentials (userID, userKey)."""
+    attributes = source.get("volumeAttributes") or {}
+    if not attributes.get("subvolumePath"):
+        raise StaticVolumeError("its csi volumeAttributes lack subvolumePath (ceph-csi 3.3 or later records it)")
+    if not secret:
+        raise StaticVolumeError(
+            "CephFS static volumes need a Secret with userID and userKey: set storage_class.static_volume_secret"
+        )
+    static = dict((key, attributes[key]) for key in _CEPHFS_STATIC_ATTRIBUTES if attributes.get(key))
+    static.update({"staticVolume": "true", "rootPath": attributes["subvolumePath"]})
+    return {
+        "csi": {
+            "driver": source["driver"],
+            "volumeHandle": unique_id,
+            "volumeAttributes": static,
+            "nodeStageSecretRef": {"name": secret["name"], "namespace": secret["namespace"]},
+        }
+    }
+
+
+def _static_builder(spec):
+    if (spec.get("nfs") or {}).get("server"):
+        return _static_nfs, spec["nfs"]
+    csi = spec.get("csi") or {}
+    driver = csi.get("driver") or ""
+    if driver == NFS_CSI_DRIVER:
+        return _static_nfs_csi, csi
+    if driver == CEPHFS_DRIVER_SUFFIX or driver.endswith("." + CEPHFS_DRIVER_SUFFIX):
+        return _static_cephfs, csi
+    kinds = sorted(key for key in spec if isinstance(spec[key], dict) and key not in ("capacity", "claimRef", "nodeAffinity"))
+    raise StaticVolumeError(
+        "it is served by %s, for which the collection has no static-volume builder (it has: in-tree nfs, %s, "
+        "*.%s)" % (("CSI driver %r" % driver) if driver else ("source %s" % ", ".join(kinds) or "an unknown source"),
+                   NFS_CSI_DRIVER, CEPHFS_DRIVER_SUFFIX)
+    )
+
+
+def static_volume_source(volume, unique_id, secret=None):
+    """The volume source of a static PersistentVolume on the storage of the provisioned ``volume``.
+
+    ``unique_id`` tells this static volume apart from every other one on the same storage: the
+    kubelet identifies CSI volumes by driver and handle, so two PVs with one handle would be
+    mounted as one. ``secret`` is storage_class.static_volume_secret (CephFS only). The source
+    does not depend on the mode: read-only is a mount option, because PV sources are immutable.
+    Raises StaticVolumeError for storage without a builder.
+    """
+    builder, source = _static_builder((volume or {}).get("spec") or {})
+    return builder(source, unique_id, secret)

@@ -216,3 +216,25 @@ def check_quantity(collector, path, value, what="size"):
             "or 50G (decimal units)" % (what, value, hint),
         )
         return False
+
+
+def check_principals(collector, path, value, restricted=False):
+    """Validate a list of group names or ``*`` (readers, writers, audiences); return it as a tuple (empty when invalid)."""
+    if not isinstance(value, list):
+        collector.add(path, "must be a list of group names or '*', got %s" % describe_type(value))
+        return ()
+    valid = True
+    for position, item in enumerate(value):
+        item_path = "%s[%d]" % (path, position)
+        if not isinstance(item, str) or not item.strip() or item != item.strip() or "/" in item or "%" in item:
+            collector.add(
+                item_path, "invalid group name %r: use a non-empty name without surrounding spaces, '/' or '%%'" % (item,)
+            )
+            valid = False
+        elif item == EVERYONE and restricted:
+            collector.add(
+                item_path,
+                "'*' (every user) is not allowed in a restricted tier: list the groups cleared for it",
+            )
+            valid = False
+    return tuple(dict.fromkeys(value)) if valid else ()

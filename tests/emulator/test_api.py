@@ -321,6 +321,18 @@ def test_static_binding_to_existing_volume(url):
     assert call(url, "GET", "/api/v1/persistentvolumes/share")[1]["status"]["phase"] == "Released"
 
 
+def test_volume_source_is_immutable_mount_options_and_capacity_are_not(url):
+    volume = {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "share"},
+              "spec": {"capacity": {"storage": "5Gi"}, "accessModes": ["ReadWriteMany"], "mountOptions": ["nfsvers=4.1"],
+                       "csi": {"driver": "nfs.csi.k8s.io", "volumeHandle": "h", "volumeAttributes": {"server": "nfs", "share": "/x"}}}}
+    create(url, "/api/v1/persistentvolumes", volume)
+    code, status, _ = call(url, "PATCH", "/api/v1/persistentvolumes/share", {"spec": {"csi": {"volumeHandle": "other"}}}, MERGE)
+    assert code == 422 and status["message"].endswith("spec.persistentvolumesource: Forbidden: spec.persistentvolumesource is immutable after creation")
+    code, patched, _ = call(url, "PATCH", "/api/v1/persistentvolumes/share",
+                            {"spec": {"mountOptions": ["nfsvers=4.1", "ro"], "capacity": {"storage": "8Gi"}}}, MERGE)
+    assert code == 200 and patched["spec"]["mountOptions"] == ["nfsvers=4.1", "ro"]
+
+
 def test_unbound_claim_waits_for_its_storage_class(url):
     create(url, f"{NS}/default/persistentvolumeclaims", pvc(storage_class_name="later"))
     assert call(url, "GET", f"{NS}/default/persistentvolumeclaims/data")[1]["status"]["phase"] == "Pending"

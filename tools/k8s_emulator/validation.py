@@ -161,6 +161,25 @@ def _without_images(spec: dict) -> dict:
     return spec
 
 
+# Every field of spec that is not a volume source (PersistentVolumeSpec inlines PersistentVolumeSource).
+_PV_SPEC_FIELDS = (
+    "accessModes", "capacity", "claimRef", "mountOptions", "nodeAffinity", "persistentVolumeReclaimPolicy",
+    "storageClassName", "volumeAttributesClassName", "volumeMode",
+)
+
+
+def _pv_source(spec: dict) -> dict:
+    return {key: value for key, value in spec.items() if key not in _PV_SPEC_FIELDS}
+
+
+def _pv_update(old: dict, new: dict) -> list[Cause]:
+    old_spec, new_spec = old.get("spec", {}), new.get("spec", {})
+    causes = []
+    if _pv_source(old_spec) != _pv_source(new_spec):
+        causes.append(errors.forbidden("spec.persistentvolumesource", "spec.persistentvolumesource is immutable after creation"))
+    return causes + _immutable("volumeMode", old_spec.get("volumeMode"), new_spec.get("volumeMode"))
+
+
 def _pod_update(old: dict, new: dict) -> list[Cause]:
     if _without_images(old.get("spec", {})) != _without_images(new.get("spec", {})):
         return [errors.forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`,"
@@ -173,6 +192,7 @@ def _pod_update(old: dict, new: dict) -> list[Cause]:
 _UPDATE_RULES = {
     ("storage.k8s.io", "StorageClass"): _storage_class_update,
     ("", "PersistentVolumeClaim"): _pvc_update,
+    ("", "PersistentVolume"): _pv_update,
     ("", "Pod"): _pod_update,
     ("", "ConfigMap"): _immutable_data_update,
     ("", "Secret"): _immutable_data_update,

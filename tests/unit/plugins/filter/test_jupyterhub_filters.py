@@ -19,6 +19,7 @@ def test_settings_fill_defaults(example_spec):
         "groups_from": "inventory",
         "images": None,
         "notebook_namespaces": ["rhods-notebooks"],
+        "namespace_audiences": {},
         "restart_running": False,
         "values_path": None,
     }

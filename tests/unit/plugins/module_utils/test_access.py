@@ -11,6 +11,9 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access im
     access_by_user,
     access_for_groups,
     access_matrix,
+    audience_accesses,
+    audience_mode,
+    capped_accesses,
     describe_signature,
     group_by_signature,
     pod_volumes,
@@ -103,6 +106,30 @@ def test_matrix_covers_every_share_and_user(example_spec):
     assert matrix["hr-records"] == {"alice": "none", "bob": "none", "carol": "rw", "dan": "none"}
     assert matrix["projects"]["bob"] == "ro"
     assert sorted(matrix) == ["census", "hr-records", "projects"]
+
+
+def test_a_namespace_gets_what_its_weakest_audience_group_gets(example_spec):
+    spec = parse_spec(example_spec)
+    census, projects, hr = spec.shares
+    assert [audience_mode(projects, audience) for audience in (["team-a"], ["team-a", "analysts"], ["analysts", "hr"], ["*"])] == [
+        "rw", "ro", "none", "none"]
+    assert audience_mode(census, ["*"]) == "ro" and audience_mode(hr, ["hr"]) == "rw"
+    assert audience_mode(census, []) == "none"
+    assert modes_of_accesses(audience_accesses(spec, ["team-a", "analysts"])) == {"census": "ro", "projects": "ro"}
+
+
+def test_capped_accesses_take_the_weaker_mode_of_shares_in_both(example_spec):
+    spec = parse_spec(example_spec)
+    alice = access_for_groups(spec, ["team-a", "analysts"])
+    assert modes_of_accesses(capped_accesses(alice, audience_accesses(spec, ["analysts"]))) == {"census": "ro", "projects": "ro"}
+    assert modes_of_accesses(capped_accesses(alice, audience_accesses(spec, ["team-a"]))) == {"census": "ro", "projects": "rw"}
+    assert capped_accesses(alice, ()) == ()
+    carol = access_for_groups(spec, ["hr"])
+    assert modes_of_accesses(capped_accesses(carol, audience_accesses(spec, ["team-a"]))) == {"census": "ro"}
+
+
+def modes_of_accesses(accesses):
+    return dict((access.share.name, access.mode) for access in accesses)
 
 
 # --- properties over generated specs ---------------------------------------------------------
@@ -216,3 +243,37 @@ def test_bulk_mapping_equals_per_user_mapping(data):
     bulk = access_by_user(spec)
     for user, groups in spec.users.items():
         assert bulk[user] == access_for_groups(spec, groups)
+
+
+audiences = st.lists(st.sampled_from(GROUPS + ["*"]), min_size=1, max_size=4, unique=True)
+
+
+@mapping_settings
+@given(specs(), audiences)
+def test_a_namespace_never_holds_more_than_each_of_its_members_may_have(data, audience):
+    """Every user in an audience group (whatever else they belong to) gets at least the namespace's access to each share."""
+    spec = parse_spec(data)
+    namespace = modes_of_accesses(audience_accesses(spec, audience))
+    members = [groups for groups in spec.users.values() if "*" in audience or set(groups) & set(audience)]
+    members += [[group] for group in audience if group != "*"] + ([[]] if "*" in audience else [])
+    rank = {NO_ACCESS: 0, READ_ONLY: 1, READ_WRITE: 2}
+    for groups in members:
+        own = modes_of_accesses(access_for_groups(spec, groups))
+        for share, mode in namespace.items():
+            assert rank[own.get(share, NO_ACCESS)] >= rank[mode]
+    if "*" in audience:
+        assert not any(access.share.restricted for access in audience_accesses(spec, audience))
+
+
+@mapping_settings
+@given(specs(), audiences)
+def test_a_notebook_in_a_namespace_gets_no_more_than_its_owner_and_the_namespace(data, audience):
+    spec = parse_spec(data)
+    ceiling = modes_of_accesses(audience_accesses(spec, audience))
+    rank = {NO_ACCESS: 0, READ_ONLY: 1, READ_WRITE: 2}
+    for accesses in access_by_user(spec).values():
+        own = modes_of_accesses(accesses)
+        capped = modes_of_accesses(capped_accesses(accesses, audience_accesses(spec, audience)))
+        assert set(capped) == set(own) & set(ceiling)
+        for share, mode in capped.items():
+            assert rank[mode] == min(rank[own[share]], rank[ceiling[share]])

@@ -23,7 +23,7 @@ def with_hub(spec, **section):
 
 def test_defaults(example_spec):
     hub = parse_spec(with_hub(example_spec, flavor="odh_jsp")).jupyterhub
-    assert hub == jupyterhub.JupyterHubSpec("odh_jsp", "rhods-notebooks", "inventory", None, ("rhods-notebooks",), False, None)
+    assert hub == jupyterhub.JupyterHubSpec("odh_jsp", "rhods-notebooks", "inventory", None, ("rhods-notebooks",), {}, False, None)
 
 
 def test_absent_section_is_none(example_spec):
@@ -52,6 +52,18 @@ def test_every_problem_is_reported_with_its_path(example_spec):
         ({"flavor": "odh_jsp", "images": []}, "jupyterhub.images: is empty"),
         ({"flavor": "odh_notebooks", "notebook_namespaces": ["ok", "Not ok"]}, "jupyterhub.notebook_namespaces[1]: invalid namespace"),
         ({"flavor": "odh_notebooks", "restart_running": "yes"}, "jupyterhub.restart_running: must be true or false"),
+        ({"flavor": "odh_notebooks", "notebook_namespaces": [{"name": "team-a", "groups": []}]},
+         "jupyterhub.notebook_namespaces[0].groups: is empty"),
+        ({"flavor": "odh_notebooks", "notebook_namespaces": [{"name": "team-a", "groups": ["team a/b"]}]},
+         "jupyterhub.notebook_namespaces[0].groups[0]: invalid group name"),
+        ({"flavor": "odh_notebooks", "notebook_namespaces": [{"name": "rhods-notebooks", "groups": ["team-a"]}]},
+         "jupyterhub.notebook_namespaces[0].groups: the share namespace 'rhods-notebooks' holds every claim"),
+        ({"flavor": "odh_notebooks", "notebook_namespaces": [{"name": "team-a", "group": ["team-a"]}]},
+         "jupyterhub.notebook_namespaces[0].group: unknown field"),
+        ({"flavor": "odh_notebooks", "notebook_namespaces": [{"groups": ["team-a"]}]},
+         "jupyterhub.notebook_namespaces[0].name: invalid namespace None"),
+        ({"flavor": "odh_notebooks", "notebook_namespaces": ["team-a", {"name": "team-a", "groups": ["team-a"]}]},
+         "jupyterhub.notebook_namespaces[1]: namespace 'team-a' is listed twice with different groups"),
         ([], "jupyterhub: must be a mapping"),
     ],
 )
@@ -64,6 +76,11 @@ def test_invalid_sections(example_spec, section, message):
 def test_flavour_fields(example_spec):
     hub = parse_spec(with_hub(example_spec, flavor="odh_notebooks", notebook_namespaces=["a", "b", "a"], restart_running=True)).jupyterhub
     assert hub.notebook_namespaces == ("a", "b") and hub.restart_running is True
+    assert hub.namespace_audiences == {"a": ("*",), "b": ("*",)}
+    hub = parse_spec(with_hub(example_spec, flavor="odh_notebooks", notebook_namespaces=[
+        "rhods-notebooks", {"name": "team-a", "groups": ["team-a", "analysts", "team-a"]}, {"name": "lab"}])).jupyterhub
+    assert hub.notebook_namespaces == ("rhods-notebooks", "team-a", "lab")
+    assert hub.namespace_audiences == {"team-a": ("team-a", "analysts"), "lab": ("*",)}
     hub = parse_spec(with_hub(example_spec, flavor="z2jh", values_path="/srv/v.yaml", groups_from="openshift")).jupyterhub
     assert (hub.values_path, hub.groups_from) == ("/srv/v.yaml", "openshift")
 

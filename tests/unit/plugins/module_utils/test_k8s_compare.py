@@ -291,6 +291,18 @@ def test_job_changes_are_refused(field, value):
     assert "Jobs are immutable" in messages(decision)[0]
 
 
+def test_persistent_volume_source_changes_are_refused_other_fields_update():
+    volume = {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "lab.census"},
+              "spec": {"capacity": {"storage": "5Gi"}, "mountOptions": ["ro"], "nfs": {"server": "a", "path": "/x"}}}
+    decision = decide(with_changes(volume, {"spec.nfs.server": "b"}), served(volume))
+    assert decision.action == REFUSE
+    assert messages(decision) == [
+        "spec.nfs.server would change from 'a' to 'b' — the source of a PersistentVolume is immutable; delete the "
+        "PersistentVolume (and its claim) to recreate it"
+    ]
+    assert decide(with_changes(volume, {"spec.mountOptions": [], "spec.capacity.storage": "8Gi"}), served(volume)).action == UPDATE
+
+
 def test_every_conflict_of_an_object_is_listed():
     drifts = [Drift(("provisioner",), "a", "b"), Drift(("parameters", "server"), "a", "b"), Drift(("mountOptions",), [], ["x"])]
     assert [conflict.change for conflict in immutable_conflicts("StorageClass", drifts)] == [

@@ -318,3 +318,54 @@ def test_plan_treats_an_unknown_owner_as_a_user_in_no_group(spec):
     patched = nb.apply_merge_patch(live, plan["patch"][0])
     assert [volume["name"] for volume in pod(patched)["volumes"] if volume["name"].startswith("shared-")] == ["shared-census"]
     assert pod(patched)["securityContext"]["supplementalGroups"] == [40001]
+
+
+def in_namespace(notebook_object, namespace):
+    notebook_object["metadata"]["namespace"] = namespace
+    return notebook_object
+
+
+def shares_of(plan, live):
+    patched = nb.apply_merge_patch(live, plan["patch"][0]) if plan["patch"] else live
+    return dict(
+        (volume["persistentVolumeClaim"]["claimName"], "ro" if volume["persistentVolumeClaim"]["readOnly"] else "rw")
+        for volume in pod(patched).get("volumes", [])
+        if volume["name"].startswith("shared-")
+    )
+
+
+@pytest.fixture
+def projects_spec(example_spec):
+    example_spec["jupyterhub"] = {
+        "flavor": "odh_notebooks",
+        "notebook_namespaces": [NAMESPACE, {"name": "team-a", "groups": ["team-a", "analysts"]}, "lab"],
+    }
+    example_spec["lmod"] = {"share": "census", "source": {"type": "image", "image": "quay.io/example/apps:1", "path": "/apps"}}
+    return parse_spec(example_spec)
+
+
+@pytest.mark.parametrize(
+    "namespace, user, expected",
+    [
+        (NAMESPACE, "alice", {"census": "ro", "projects": "rw"}),  # the share namespace: the owner's own access
+        ("team-a", "alice", {"census": "ro", "projects": "ro"}),  # capped: analysts in the audience only read projects
+        ("team-a", "carol", {"census": "ro"}),  # hr-records never reaches a namespace not all cleared for it
+        ("lab", "alice", {"census": "ro"}),  # audience '*': what everybody may read
+        ("elsewhere", "alice", {}),  # not a notebook namespace: no claim there
+    ],
+)
+def test_other_namespaces_cap_the_owner_by_their_audience(projects_spec, namespace, user, expected):
+    live = in_namespace(notebook(user), namespace)
+    assert shares_of(nb.plan_notebooks(projects_spec, [live], projects_spec.users), live) == expected
+
+
+def test_only_shares_whose_claim_is_there_are_mounted_and_lmod_follows_its_share(projects_spec):
+    lmod = {"volumes": [], "volume_mounts": [], "env": {"MODULEPATH": "/opt/app-root/src/shared/public/census/current/modulefiles"}}
+    live = in_namespace(notebook("alice"), "team-a")
+    plan = nb.plan_notebooks(projects_spec, [live], projects_spec.users, lmod, available_shares={"team-a": ["projects"]})
+    assert shares_of(plan, live) == {"projects": "ro"}
+    container = nb.apply_merge_patch(live, plan["patch"][0])["spec"]["template"]["spec"]["containers"][0]
+    assert "MODULEPATH" not in by_name(container["env"])
+    plan = nb.plan_notebooks(projects_spec, [live], projects_spec.users, lmod, available_shares={"team-a": ["census", "projects"]})
+    container = nb.apply_merge_patch(live, plan["patch"][0])["spec"]["template"]["spec"]["containers"][0]
+    assert by_name(container["env"])["MODULEPATH"]["value"] == lmod["env"]["MODULEPATH"]
