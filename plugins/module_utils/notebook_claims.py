@@ -188,6 +188,15 @@ def _delete_unwanted(result, volumes, static_claims, wanted):
             result["delete"].append(_reference("v1", "PersistentVolumeClaim", claim_name, namespace))
 
 
+def _retired_namespaces(volumes, audiences):
+    namespaces = set()
+    for volume in volumes or []:
+        namespace = ((volume.get("spec") or {}).get("claimRef") or {}).get("namespace")
+        if _is_component(volume, COMPONENT) and namespace and namespace not in audiences:
+            namespaces.add(namespace)
+    return sorted(namespaces)
+
+
 def plan_namespace_claims(spec, volumes, claims):
     """What the other notebook namespaces need: static volumes and claims to apply, and what to delete.
 
@@ -199,7 +208,9 @@ def plan_namespace_claims(spec, volumes, claims):
       changed: a PV source is immutable), each claim before its PV; nothing is lost, the PVs are
       static and Retain;
     - ``available``: namespace -> names of the shares whose claim exists there after this run;
-    - ``waiting``: why a share is not available yet (claim not bound, being replaced).
+    - ``waiting``: why a share is not available yet (claim not bound, being replaced);
+    - ``retired``: namespaces that still hold the collection's claims but are no longer notebook
+      namespaces: their Notebooks must lose the shares before the claims go.
 
     Raises StaticVolumeError naming every share whose storage has no static-volume builder.
     """
@@ -207,7 +218,7 @@ def plan_namespace_claims(spec, volumes, claims):
     secret = spec.storage_class.static_volume_secret if spec.storage_class is not None else None
     volumes_by_name = dict((_metadata(volume).get("name"), volume) for volume in volumes or [])
     share_claims, static_claims = _index_claims(spec, audiences, claims)
-    result = {"apply": [], "delete": [], "available": {}, "waiting": []}
+    result = {"apply": [], "delete": [], "available": {}, "waiting": [], "retired": _retired_namespaces(volumes, audiences)}
     wanted, problems = set(), []
     for namespace in sorted(audiences):
         available = result["available"].setdefault(namespace, [])

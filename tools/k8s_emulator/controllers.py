@@ -178,7 +178,7 @@ class Controllers:
             "spec": {
                 "accessModes": pvc["spec"]["accessModes"],
                 "capacity": {"storage": pvc["spec"]["resources"]["requests"]["storage"]},
-                "csi": {"driver": provisioner, "volumeHandle": name},
+                "csi": _provisioned_source(provisioner, name, storage_class.get("parameters") or {}),
                 "persistentVolumeReclaimPolicy": storage_class.get("reclaimPolicy", "Delete"),
                 "storageClassName": class_name,
                 "volumeMode": pvc["spec"].get("volumeMode", "Filesystem"),
@@ -386,3 +386,21 @@ class Controllers:
             "storedVersions": [v["name"] for v in spec["versions"] if v.get("storage")],
         }
         self.api.write_system(rtype, crd)
+
+
+def _provisioned_source(driver: str, name: str, parameters: dict) -> dict:
+    """The csi source a driver returns for a new volume: the class parameters as volume context.
+
+    external-provisioner hands the parameters, minus its own ``csi.storage.k8s.io/`` keys, to
+    CreateVolume; csi-driver-nfs returns them with the ``subdir`` it made and a handle that
+    encodes server, share and subdir.
+    """
+    attributes = {key: value for key, value in parameters.items() if not key.startswith("csi.storage.k8s.io/")}
+    handle = name
+    if driver == "nfs.csi.k8s.io" and attributes.get("server") and attributes.get("share"):
+        attributes["subdir"] = name
+        handle = "#".join((attributes["server"], attributes["share"].strip("/"), name, ""))
+    source = {"driver": driver, "volumeHandle": handle}
+    if attributes:
+        source["volumeAttributes"] = attributes
+    return source

@@ -2,8 +2,8 @@
 
 The Notebook CRD is installed in the emulator, with the share claims and a few notebooks as
 the ODH dashboard creates them; then ansible-playbook runs roles/jupyterhub/tasks/odh_notebooks.yml
-(with jupyterhub_users set by the playbook, as tasks/main.yml sets it): check mode, converge,
-rerun, revocation, restart_running and render mode.
+through the whole role: check mode, converge, rerun, revocation, restart_running and render mode;
+and notebooks in Data Science Projects, which get static volumes and claims of their audience's shares.
 """
 
 import copy
@@ -71,17 +71,12 @@ PLAYBOOK = textwrap.dedent("""
     - name: Reconcile the ODH notebooks
       hosts: localhost
       gather_facts: false
-      tasks:
-        - name: Run the odh_notebooks flavour
-          ansible.builtin.include_role:
-            name: odh_rwx.shared_resources.jupyterhub
-            tasks_from: odh_notebooks
-          vars:
-            jupyterhub_users: "{{ shared_resources.users }}"
+      roles:
+        - role: odh_rwx.shared_resources.jupyterhub
 """)
 
 
-def notebook(user, stopped):
+def notebook(user, stopped, namespace=NAMESPACE):
     """A Jupyter-tile notebook as the dashboard creates it: user PVC, /dev/shm, the ODH sidecar."""
     name = "jupyter-nb-" + user
     pvc = "jupyterhub-nb-%s-pvc" % user
@@ -91,7 +86,7 @@ def notebook(user, stopped):
     return {
         "apiVersion": "kubeflow.org/v1",
         "kind": "Notebook",
-        "metadata": {"name": name, "namespace": NAMESPACE, "labels": {"app": name, "opendatahub.io/dashboard": "true"}, "annotations": annotations},
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app": name, "opendatahub.io/dashboard": "true"}, "annotations": annotations},
         "spec": {
             "template": {
                 "spec": {
@@ -140,8 +135,8 @@ def cluster(k8s_emulator):
     return notebooks
 
 
-def live(notebooks, user):
-    return notebooks.get(name="jupyter-nb-" + user, namespace=NAMESPACE).to_dict()
+def live(notebooks, user, namespace=NAMESPACE):
+    return notebooks.get(name="jupyter-nb-" + user, namespace=namespace).to_dict()
 
 
 def pod(notebook_object):
@@ -248,3 +243,120 @@ def test_render_mode_writes_the_patches_and_nothing_to_the_cluster(k8s_emulator,
     patch = yaml.safe_load((render_dir / next(name for name in rendered if "alice" in name)).read_text())
     assert patch["metadata"]["resourceVersion"] == live(cluster, "alice")["metadata"]["resourceVersion"]
     assert [volume["name"] for volume in pod(patch)["volumes"]][2:] == ["shared-census", "shared-projects"]
+
+
+# --- Data Science Projects: notebook namespaces besides the share namespace ----------------------
+
+PROJECTS = ("team-a", "lab")
+SHARE_LABELS = {"app.kubernetes.io/managed-by": "odh_rwx.shared_resources", "app.kubernetes.io/component": "shared-volume"}
+STORAGE_CLASS = {
+    "apiVersion": "storage.k8s.io/v1",
+    "kind": "StorageClass",
+    "metadata": {"name": "shared-rwx"},
+    "provisioner": "nfs.csi.k8s.io",
+    "parameters": {"server": "nfs.example.com", "share": "/exports/odh"},
+    "mountOptions": ["nfsvers=4.1"],
+    "reclaimPolicy": "Retain",
+}
+PROJECTS_SPEC = dict(
+    SPEC,
+    storage_class={"name": "shared-rwx", "backend": "nfs_csi", "parameters": {"server": "nfs.example.com", "share": "/exports/odh"}},
+    jupyterhub={
+        "flavor": "odh_notebooks",
+        "notebook_namespaces": [NAMESPACE, {"name": "team-a", "groups": ["team-a", "analysts"]}, "lab"],
+    },
+)
+
+
+@pytest.fixture
+def projects(k8s_emulator):
+    """The share claims as shared_pvcs leaves them (labelled, provisioned by csi-driver-nfs) and notebooks in two projects."""
+    client = dynamic.DynamicClient(config.new_client_from_config(config_file=k8s_emulator.kubeconfig))
+    client.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition").create(body=CRD)
+    client.resources.get(api_version="storage.k8s.io/v1", kind="StorageClass").create(body=STORAGE_CLASS)
+    for namespace in (NAMESPACE,) + PROJECTS:
+        client.resources.get(api_version="v1", kind="Namespace").create(body={"metadata": {"name": namespace}})
+    claims = client.resources.get(api_version="v1", kind="PersistentVolumeClaim")
+    for name in ("census", "projects", "hr-records"):
+        body = claim(name)
+        body["metadata"]["labels"] = dict(SHARE_LABELS, **{"shared-resources.odh-rwx.io/share": name})
+        body["spec"]["storageClassName"] = "shared-rwx"
+        claims.create(body=body)
+    for namespace, user in (("team-a", "alice"), ("team-a", "carol"), ("lab", "bob")):
+        claims.create(body=dict(claim("jupyterhub-nb-%s-pvc" % user), metadata={"name": "jupyterhub-nb-%s-pvc" % user, "namespace": namespace}))
+    notebooks = client.resources.get(api_version="kubeflow.org/v1", kind="Notebook")
+    for namespace, user in (("team-a", "alice"), ("team-a", "carol"), ("lab", "bob")):
+        notebooks.create(body=notebook(user, True, namespace))
+    k8s_emulator.reset_audit()
+    return client
+
+
+def static_objects(client):
+    selector = "app.kubernetes.io/component=notebook-volume"
+    volumes = client.resources.get(api_version="v1", kind="PersistentVolume").get(label_selector=selector).to_dict()["items"]
+    claims = client.resources.get(api_version="v1", kind="PersistentVolumeClaim").get(label_selector=selector).to_dict()["items"]
+    return dict((item["metadata"]["name"], item) for item in volumes), dict(
+        ("%s/%s" % (item["metadata"]["namespace"], item["metadata"]["name"]), item) for item in claims)
+
+
+def share_volumes_in(client, user, namespace):
+    notebooks = client.resources.get(api_version="kubeflow.org/v1", kind="Notebook")
+    return share_volumes(live(notebooks, user, namespace))
+
+
+def test_project_namespaces_get_static_claims_and_notebooks_their_capped_shares(k8s_emulator, projects, tmp_path):
+    run(k8s_emulator, tmp_path, PROJECTS_SPEC, "--check")
+    assert k8s_emulator.writes() == []
+
+    run(k8s_emulator, tmp_path, PROJECTS_SPEC)
+    volumes, claims = static_objects(projects)
+    # each project gets the shares its whole audience may read; hr-records reaches neither
+    assert sorted(volumes) == ["lab.census", "team-a.census", "team-a.projects"]
+    assert sorted(claims) == ["lab/census", "team-a/census", "team-a/projects"]
+    assert all(item["status"]["phase"] == "Bound" for item in list(volumes.values()) + list(claims.values()))
+    source = projects.resources.get(api_version="v1", kind="PersistentVolume").get(
+        name=projects.resources.get(api_version="v1", kind="PersistentVolumeClaim").get(name="projects", namespace=NAMESPACE).spec.volumeName
+    ).to_dict()
+    static = volumes["team-a.projects"]["spec"]
+    assert static["csi"]["volumeAttributes"] == source["spec"]["csi"]["volumeAttributes"]
+    assert static["csi"]["volumeHandle"] != source["spec"]["csi"]["volumeHandle"]
+    assert static["persistentVolumeReclaimPolicy"] == "Retain"
+    # analysts in team-a's audience only read projects: the volume itself is mounted read-only
+    assert static["mountOptions"] == ["nfsvers=4.1", "ro"] and volumes["team-a.census"]["spec"]["mountOptions"] == ["nfsvers=4.1", "ro"]
+    assert claims["team-a/projects"]["spec"]["storageClassName"] == "" and claims["team-a/projects"]["spec"]["volumeName"] == "team-a.projects"
+    # notebooks: the owner's access capped by the namespace
+    assert share_volumes_in(projects, "alice", "team-a") == {"shared-census": True, "shared-projects": True}
+    assert share_volumes_in(projects, "carol", "team-a") == {"shared-census": True}
+    assert share_volumes_in(projects, "bob", "lab") == {"shared-census": True}
+
+    k8s_emulator.reset_audit()
+    run(k8s_emulator, tmp_path, PROJECTS_SPEC)
+    assert k8s_emulator.writes() == []
+
+    # team-a narrows to its writers: projects becomes read-write there, in place; lab is dropped:
+    # bob's notebook loses the share, then lab's claim and volume go
+    k8s_emulator.reset_audit()
+    narrowed = dict(PROJECTS_SPEC, jupyterhub={"flavor": "odh_notebooks", "notebook_namespaces": [NAMESPACE, {"name": "team-a", "groups": ["team-a"]}]})
+    run(k8s_emulator, tmp_path, narrowed)
+    volumes, claims = static_objects(projects)
+    assert sorted(volumes) == ["team-a.census", "team-a.projects"] and sorted(claims) == ["team-a/census", "team-a/projects"]
+    assert volumes["team-a.projects"]["spec"]["mountOptions"] == ["nfsvers=4.1"]
+    assert share_volumes_in(projects, "alice", "team-a") == {"shared-census": True, "shared-projects": False}
+    assert share_volumes_in(projects, "bob", "lab") == {}
+    writes = [(event["verb"], event["objectRef"]["resource"], event["objectRef"].get("namespace"), event["objectRef"]["name"])
+              for event in k8s_emulator.writes()]
+    deletes = [write for write in writes if write[0] == "delete"]
+    assert deletes == [("delete", "persistentvolumeclaims", "lab", "census"), ("delete", "persistentvolumes", None, "lab.census")]
+    assert writes.index(("patch", "notebooks", "lab", "jupyter-nb-bob")) < writes.index(deletes[0])
+    # the share's own data volume is untouched
+    assert projects.resources.get(api_version="v1", kind="PersistentVolumeClaim").get(name="census", namespace=NAMESPACE).status.phase == "Bound"
+
+    k8s_emulator.reset_audit()
+    run(k8s_emulator, tmp_path, narrowed)
+    assert k8s_emulator.writes() == []
+
+    # no other namespaces at all: every static volume goes, the shares stay
+    k8s_emulator.reset_audit()
+    run(k8s_emulator, tmp_path, dict(PROJECTS_SPEC, jupyterhub={"flavor": "odh_notebooks"}))
+    assert static_objects(projects) == ({}, {})
+    assert share_volumes_in(projects, "alice", "team-a") == {}

@@ -183,7 +183,7 @@ def test_every_object_validates_against_the_schema(example_spec):
 def test_without_other_namespaces_nothing_is_planned(example_spec):
     spec = spec_with(example_spec, ["rhods-notebooks"])
     volumes, claims = cluster(spec)
-    assert nc.plan_namespace_claims(spec, volumes, claims) == {"apply": [], "delete": [], "available": {}, "waiting": []}
+    assert nc.plan_namespace_claims(spec, volumes, claims) == {"apply": [], "delete": [], "available": {}, "waiting": [], "retired": []}
 
 
 def live(objects):
@@ -241,7 +241,7 @@ def test_revoked_shares_and_dropped_namespaces_are_deleted_claim_first(example_s
     spec = spec_with(example_spec, ["rhods-notebooks", {"name": "team-a", "groups": ["team-a", "hr"]}])
     static_claims = [item for item in applied if item["kind"] == "PersistentVolumeClaim" and item["metadata"]["namespace"] == "team-a"]
     plan = nc.plan_namespace_claims(spec, volumes + [o for o in applied if o["kind"] == "PersistentVolume"], claims + static_claims)
-    assert plan["available"] == {"team-a": ["census"]}
+    assert plan["available"] == {"team-a": ["census"]} and plan["retired"] == ["lab"]
     assert [(ref["kind"], ref["metadata"].get("namespace"), ref["metadata"]["name"]) for ref in plan["delete"]] == [
         ("PersistentVolumeClaim", "lab", "census"),
         ("PersistentVolume", None, "lab.census"),
