@@ -5,6 +5,7 @@ import copy
 import pytest
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import notebook_claims as nc
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import ShareAccess
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.k8s_compare import UNCHANGED, UPDATE, decide
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.manifests import shared_volume_objects
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec
@@ -136,8 +137,7 @@ def cluster(spec):
 
 
 def by_kind(objects):
-    return dict(((item["kind"], item["metadata"].get("namespace"), item["metadata"]["name"])) and
-                ((item["kind"], item["metadata"].get("namespace"), item["metadata"]["name"]), item) for item in objects)
+    return dict(((item["kind"], item["metadata"].get("namespace"), item["metadata"]["name"]), item) for item in objects)
 
 
 def test_each_namespace_gets_the_shares_its_whole_audience_may_read(example_spec):
@@ -178,6 +178,15 @@ def test_every_object_validates_against_the_schema(example_spec):
     volumes, claims = cluster(spec)
     for item in nc.plan_namespace_claims(spec, volumes, claims)["apply"]:
         assert schema_errors(item) == ""
+
+
+@pytest.mark.parametrize("source_volume", [NFS_CSI_VOLUME, NFS_VOLUME, CEPHFS_VOLUME], ids=["nfs_csi", "nfs", "cephfs"])
+@pytest.mark.parametrize("mode", ["ro", "rw"])
+def test_static_volumes_of_every_backend_validate(example_spec, source_volume, mode):
+    spec = parse_spec(example_spec)
+    volume = nc.static_volume_manifest("lab", ShareAccess(spec.shares[0], mode), source_volume, SECRET)
+    assert schema_errors(volume) == ""
+    assert ("ro" in volume["spec"].get("mountOptions", [])) is (mode == "ro")
 
 
 def test_without_other_namespaces_nothing_is_planned(example_spec):
@@ -292,7 +301,8 @@ def test_storage_without_a_builder_fails_before_anything_is_planned(example_spec
     spec = spec_with(example_spec, ["rhods-notebooks", "lab"], {"name": "taken", "backend": "existing"})
     volumes, claims = cluster(spec)
     volumes[0] = dict(EFS_VOLUME, metadata={"name": volumes[0]["metadata"]["name"]})
-    with pytest.raises(StaticVolumeError, match=r"share 'census' \(claim rhods-notebooks/census, volume pv-census\): it is served by CSI driver 'efs.csi.aws.com'"):
+    expected = r"share 'census' \(claim rhods-notebooks/census, volume pv-census\): it is served by CSI driver 'efs.csi.aws.com'"
+    with pytest.raises(StaticVolumeError, match=expected):
         nc.plan_namespace_claims(spec, volumes, claims)
 
 
