@@ -4,12 +4,15 @@ import base64
 import copy
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import notebooks as nb
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import access_for_groups
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import access_for_groups, audience_accesses
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.k8s_compare import UNCHANGED, UPDATE, decide
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_spec
 from tests.support.schema import schema_errors
+from tests.support.strategies import organisations
 
 NAMESPACE = "rhods-notebooks"
 LMOD = {
@@ -369,3 +372,28 @@ def test_only_shares_whose_claim_is_there_are_mounted_and_lmod_follows_its_share
     plan = nb.plan_notebooks(projects_spec, [live], projects_spec.users, lmod, available_shares={"team-a": ["census", "projects"]})
     container = nb.apply_merge_patch(live, plan["patch"][0])["spec"]["template"]["spec"]["containers"][0]
     assert by_name(container["env"])["MODULEPATH"]["value"] == lmod["env"]["MODULEPATH"]
+
+
+# --- property: a project's notebooks never get more than their owner may have --------------------
+
+PROPERTY_GROUPS = ["g0", "g1", "g2", "g3"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    organisations(PROPERTY_GROUPS, jupyterhub={"flavor": "odh_notebooks"}),
+    st.lists(st.sampled_from(PROPERTY_GROUPS + ["*"]), min_size=1, max_size=3, unique=True),
+    st.sampled_from(["u0", "u1", "u2", "stranger"]),
+)
+def test_a_project_notebook_never_mounts_what_its_owner_may_not(data, audience, owner):
+    data["jupyterhub"]["notebook_namespaces"] = ["ns", {"name": "project", "groups": audience}]
+    spec = parse_spec(data)
+    live = in_namespace(notebook(owner), "project")
+    plan = nb.plan_notebooks(spec, [live], spec.users, restart_running=True)
+    mounted = shares_of(plan, live)
+    own = dict((access.share.claim_name, access.mode) for access in access_for_groups(spec, spec.users.get(owner, ())))
+    namespace = dict((access.share.claim_name, access.mode) for access in audience_accesses(spec, audience))
+    for claim, mode in mounted.items():
+        assert claim in own and claim in namespace, "a share neither the owner nor the whole audience may read"
+        assert mode == "ro" or (own[claim] == "rw" and namespace[claim] == "rw")
+    assert set(mounted) == set(own) & set(namespace)
