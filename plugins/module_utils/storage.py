@@ -283,13 +283,15 @@ def _static_nfs(source, unique_id, secret):
 def _static_nfs_csi(source, unique_id, secret):
     """csi-driver-nfs mounts what the volume attributes say; the handle only has to be unique.
 
-    It is kept parseable (``server#share#subdir#uuid#onDelete``) with ``retain``, so that even a
-    DeleteVolume sent by mistake would leave the directory alone.
+    The attributes are kept, the provisioner's ``csi.storage.k8s.io/pvc/*`` ones included: the node
+    resolves a templated ``subdir`` with them, to the share claim's directory. The handle is kept
+    parseable (``server#share#subdir#uuid#onDelete``) with ``retain``, so that even a DeleteVolume
+    sent by mistake would leave the directory alone.
     """
     attributes = dict(
         (key, value)
         for key, value in (source.get("volumeAttributes") or {}).items()
-        if not key.startswith("csi.storage.k8s.io/") and key.lower() not in _NFS_CSI_DROPPED_ATTRIBUTES
+        if key.lower() not in _NFS_CSI_DROPPED_ATTRIBUTES
     )
     if not attributes.get("server") or not attributes.get("share"):
         raise StaticVolumeError("its csi volumeAttributes lack server or share")

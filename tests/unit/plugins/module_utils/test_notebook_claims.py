@@ -64,8 +64,15 @@ def test_nfs_csi_keeps_the_mount_attributes_and_gets_a_unique_parseable_handle()
         "csi": {
             "driver": "nfs.csi.k8s.io",
             "volumeHandle": "nfs.example.com#exports/odh#pvc-1#team-a.census#retain",
-            # the provisioner's own keys and the mode the directory Jobs own are not copied
-            "volumeAttributes": {"server": "nfs.example.com", "share": "/exports/odh", "subdir": "pvc-1"},
+            # everything but the mode the directory Jobs own; the claim's keys resolve a templated subdir
+            "volumeAttributes": {
+                "csi.storage.k8s.io/pv/name": "pvc-1",
+                "csi.storage.k8s.io/pvc/name": "census",
+                "csi.storage.k8s.io/pvc/namespace": "rhods-notebooks",
+                "server": "nfs.example.com",
+                "share": "/exports/odh",
+                "subdir": "pvc-1",
+            },
         }
     }
     assert static_volume_source(NFS_CSI_VOLUME, "lab.census")["csi"]["volumeHandle"] != source["csi"]["volumeHandle"]
