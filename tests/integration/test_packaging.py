@@ -67,6 +67,8 @@ REQUIRED_FILES = {
     "examples/inventory/group_vars/all/shared_resources.yml",
     "examples/execution-environment.yml",
     "examples/awx/awx_configure.yml",
+    "examples/rbac/automation.yml",
+    "examples/flavors/odh_notebooks.yml",
 }
 AWX_MODULES = ("organization", "execution_environment", "credential", "project", "inventory", "host",
                "job_template", "schedule")
