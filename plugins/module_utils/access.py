@@ -84,25 +84,21 @@ def directory_gid(spec, share):
     return share.gid
 
 
+def _accesses(spec, mode_of):
+    """The shares of the spec that ``mode_of(share)`` grants, in spec order, with that mode."""
+    modes = ((share, mode_of(share)) for share in spec.shares)
+    return tuple(ShareAccess(share, mode) for share, mode in modes if mode != NO_ACCESS)
+
+
 def access_for_groups(spec, groups):
     """The shares a member of ``groups`` may mount, in spec order, with their mode."""
     groups = frozenset(groups)
-    accesses = []
-    for share in spec.shares:
-        mode = share_mode(share, groups)
-        if mode != NO_ACCESS:
-            accesses.append(ShareAccess(share, mode))
-    return tuple(accesses)
+    return _accesses(spec, lambda share: share_mode(share, groups))
 
 
 def audience_accesses(spec, audience):
     """The shares every member of ``audience`` may mount, in spec order, with the mode they all get."""
-    accesses = []
-    for share in spec.shares:
-        mode = audience_mode(share, audience)
-        if mode != NO_ACCESS:
-            accesses.append(ShareAccess(share, mode))
-    return tuple(accesses)
+    return _accesses(spec, lambda share: audience_mode(share, audience))
 
 
 def capped_accesses(accesses, ceiling):
