@@ -33,12 +33,12 @@ READ_MODULES = ("kubernetes.core.k8s_info", "kubernetes.core.k8s_log")
 
 def roles():
     with open(RBAC) as handle:
-        documents = list(yaml.safe_load_all(handle))
+        documents = yaml.safe_load(handle)["items"]
     return dict((document["metadata"]["name"], document) for document in documents)
 
 
 def granted(role, kind):
-    group, resource, _ = RESOURCES[kind]
+    group, resource = RESOURCES[kind][:2]
     verbs = set()
     for rule in role["rules"]:
         if group in rule["apiGroups"] and resource in rule["resources"]:
