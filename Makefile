@@ -97,6 +97,7 @@ bench: venv system-deps
 	python tools/bench_mapping.py
 	python tools/bench_lmod_sync.py
 	python tools/bench_site.py
+	python tools/bench_notebooks.py
 
 clean:
 	rm -rf build $(DEMO_DIR) .collections tests/output
