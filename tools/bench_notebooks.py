@@ -25,18 +25,8 @@ from kubernetes import config, dynamic
 
 from bench_site import REPO_ROOT, WRITE_VERBS, Emulator, organisation, run_playbook
 
-CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "notebooks.kubeflow.org"},
-    "spec": {
-        "group": "kubeflow.org",
-        "names": {"kind": "Notebook", "plural": "notebooks", "singular": "notebook", "listKind": "NotebookList"},
-        "scope": "Namespaced",
-        "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
-            "type": "object", "x-kubernetes-preserve-unknown-fields": True}}}],
-    },
-}
+# The CRD molecule/default installs, reduced to what the emulator needs.
+CRD_FILE = os.path.join(REPO_ROOT, "molecule", "default", "files", "notebook-crd.yml")
 
 
 def notebook(user, namespace):
@@ -64,7 +54,9 @@ def with_projects(spec, projects, seed):
 def prepare_cluster(kubeconfig, spec, notebooks_per_namespace, seed):
     rnd = random.Random(seed)
     client = dynamic.DynamicClient(config.new_client_from_config(config_file=kubeconfig))
-    client.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition").create(body=CRD)
+    with open(CRD_FILE) as handle:
+        crd = yaml.safe_load(handle)
+    client.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition").create(body=crd)
     namespaces = client.resources.get(api_version="v1", kind="Namespace")
     notebooks = client.resources.get(api_version="kubeflow.org/v1", kind="Notebook")
     users = sorted(spec["users"])

@@ -39,33 +39,8 @@ SPEC = {
     "jupyterhub": {"flavor": "odh_notebooks"},
 }
 
-CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "notebooks.kubeflow.org"},
-    "spec": {
-        "group": "kubeflow.org",
-        "names": {"kind": "Notebook", "plural": "notebooks", "singular": "notebook", "listKind": "NotebookList"},
-        "scope": "Namespaced",
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "subresources": {"status": {}},
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "properties": {
-                            "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
-                            "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
-                        },
-                    }
-                },
-            }
-        ],
-    },
-}
+# The CRD molecule/default installs, reduced to what the emulator needs.
+CRD = yaml.safe_load((REPO_ROOT / "molecule" / "default" / "files" / "notebook-crd.yml").read_text())
 
 PLAYBOOK = textwrap.dedent("""
     - name: Reconcile the ODH notebooks
