@@ -304,13 +304,13 @@ def _namespace_rules(spec, lmod_environment, available_shares):
     environment goes along only when the tree's share is among them.
     """
     audiences = spec.jupyterhub.namespace_audiences if spec.jupyterhub is not None else {}
+    tree_share = spec.lmod.share if spec.lmod is not None else None
     rules = {}
     for namespace, audience in audiences.items():
         ceiling = audience_accesses(spec, audience)
         if available_shares is not None:
             present = set(available_shares.get(namespace) or ())
             ceiling = tuple(access for access in ceiling if access.share.name in present)
-        tree_share = getattr(spec.lmod, "share", None) if spec.lmod is not None else None
         environment = lmod_environment if tree_share in set(access.share.name for access in ceiling) else None
         rules[namespace] = (ceiling, environment)
     return rules

@@ -17,6 +17,9 @@ import pytest
 import yaml
 from kubernetes import config, dynamic
 
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import manifests
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_spec
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 NAMESPACE = "rhods-notebooks"
@@ -223,7 +226,6 @@ def test_render_mode_writes_the_patches_and_nothing_to_the_cluster(k8s_emulator,
 # --- Data Science Projects: notebook namespaces besides the share namespace ----------------------
 
 PROJECTS = ("team-a", "lab")
-SHARE_LABELS = {"app.kubernetes.io/managed-by": "odh_rwx.shared_resources", "app.kubernetes.io/component": "shared-volume"}
 STORAGE_CLASS = {
     "apiVersion": "storage.k8s.io/v1",
     "kind": "StorageClass",
@@ -252,11 +254,9 @@ def projects(k8s_emulator):
     for namespace in (NAMESPACE,) + PROJECTS:
         client.resources.get(api_version="v1", kind="Namespace").create(body={"metadata": {"name": namespace}})
     claims = client.resources.get(api_version="v1", kind="PersistentVolumeClaim")
-    for name in ("census", "projects", "hr-records"):
-        body = claim(name)
-        body["metadata"]["labels"] = dict(SHARE_LABELS, **{"shared-resources.odh-rwx.io/share": name})
-        body["spec"]["storageClassName"] = "shared-rwx"
-        claims.create(body=body)
+    for body in manifests.shared_volume_objects(parse_spec(PROJECTS_SPEC)):
+        if body["kind"] == "PersistentVolumeClaim":
+            claims.create(body=body)
     for namespace, user in (("team-a", "alice"), ("team-a", "carol"), ("lab", "bob")):
         claims.create(body=dict(claim("jupyterhub-nb-%s-pvc" % user), metadata={"name": "jupyterhub-nb-%s-pvc" % user, "namespace": namespace}))
     notebooks = client.resources.get(api_version="kubeflow.org/v1", kind="Notebook")
