@@ -11,7 +11,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import jupyterhub
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import jupyterhub, spec_jupyterhub
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError
 from ansible_collections.odh_rwx.shared_resources.plugins.plugin_utils.spec_filters import validated_spec
 
@@ -25,7 +25,7 @@ def _validated(filter_name, shared_resources, need_jupyterhub=True):
     spec = validated_spec(filter_name, shared_resources)
     if need_jupyterhub and spec.jupyterhub is None:
         raise AnsibleFilterError(
-            "%s: shared_resources.jupyterhub: missing: declare at least flavor (%s)" % (filter_name, ", ".join(jupyterhub.FLAVORS))
+            "%s: shared_resources.jupyterhub: missing: declare at least flavor (%s)" % (filter_name, ", ".join(spec_jupyterhub.FLAVORS))
         )
     return spec
 

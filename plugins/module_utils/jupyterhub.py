@@ -24,170 +24,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-from collections import namedtuple
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import access, manifests
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validation import (
-    EVERYONE,
-    check_bool,
-    check_choice,
-    check_keys,
-    check_name,
-    check_principals,
-    check_string_list,
-    describe_type,
-)
-
-FLAVORS = ("odh_jsp", "odh_notebooks", "z2jh")
-GROUP_SOURCES = ("inventory", "openshift")
-JUPYTERHUB_KEYS = ("flavor", "namespace", "groups_from", "images", "notebook_namespaces", "restart_running", "values_path")
-# Fields that only one flavour reads: setting them for another one is a mistake worth reporting.
-FLAVOR_FIELDS = {
-    "namespace": "odh_jsp",
-    "images": "odh_jsp",
-    "notebook_namespaces": "odh_notebooks",
-    "restart_running": "odh_notebooks",
-    "values_path": "z2jh",
-}
-
-JupyterHubSpec = namedtuple(
-    "JupyterHubSpec", "flavor namespace groups_from images notebook_namespaces namespace_audiences restart_running values_path"
-)
-NOTEBOOK_NAMESPACE_KEYS = ("name", "groups")
-
-
-def _parse_notebook_namespace(collector, path, item, spec_namespace):
-    """One ``notebook_namespaces`` entry: a name, or {name, groups}; returns (name, audience) or None.
-
-    The audience of a namespace other than the share namespace is who may work in it (the members
-    of a Data Science Project); it defaults to ``*``, every user. The share namespace has none:
-    it already holds every claim, and each notebook there gets its owner's own access.
-    """
-    if isinstance(item, dict):
-        check_keys(collector, path, item, NOTEBOOK_NAMESPACE_KEYS)
-        name = item.get("name")
-        if not check_name(collector, path + ".name", name, "namespace"):
-            return None
-        if "groups" not in item:
-            audience = (EVERYONE,)
-        elif name == spec_namespace:
-            collector.add(
-                path + ".groups",
-                "the share namespace %r holds every claim and each notebook there gets its owner's access: "
-                "remove groups, they only apply to other namespaces" % name,
-            )
-            return None
-        else:
-            audience = check_principals(collector, path + ".groups", item["groups"])
-            if not audience:
-                if item["groups"] == []:
-                    collector.add(path + ".groups", "is empty: list the groups whose members work in %r, or '*'" % name)
-                return None
-    elif check_name(collector, path, item, "namespace"):
-        name, audience = item, (EVERYONE,)
-    else:
-        return None
-    return name, (None if name == spec_namespace else audience)
-
-
-def _parse_notebook_namespaces(collector, data, spec_namespace):
-    """The notebook namespaces as (names, {other namespace: audience}), or None when invalid."""
-    if "notebook_namespaces" not in data:
-        return (spec_namespace,), {}
-    items = data["notebook_namespaces"]
-    if not isinstance(items, list) or not items:
-        collector.add(
-            "jupyterhub.notebook_namespaces",
-            "must be a non-empty list of namespaces, each a name or {name, groups}, got %r" % (items,),
-        )
-        return None
-    audiences, valid = {}, True
-    for position, item in enumerate(items):
-        path = "jupyterhub.notebook_namespaces[%d]" % position
-        parsed = _parse_notebook_namespace(collector, path, item, spec_namespace)
-        if parsed is None:
-            valid = False
-        elif parsed[0] in audiences and audiences[parsed[0]] != parsed[1]:
-            collector.add(path, "namespace %r is listed twice with different groups: list it once" % parsed[0])
-            valid = False
-        else:
-            audiences.setdefault(*parsed)
-    if not valid:
-        return None
-    others = dict((name, audience) for name, audience in audiences.items() if audience is not None)
-    return tuple(audiences), others
-
-
-def parse_jupyterhub(collector, data, spec_namespace):
-    """Validate the ``jupyterhub`` section; return a JupyterHubSpec, or None when absent or invalid."""
-    if data is None:
-        return None
-    if not isinstance(data, dict):
-        collector.add("jupyterhub", "must be a mapping with at least flavor (%s), got %s" % (", ".join(FLAVORS), describe_type(data)))
-        return None
-    check_keys(collector, "jupyterhub", data, JUPYTERHUB_KEYS)
-    valid = True
-    flavor = data.get("flavor")
-    if "flavor" not in data:
-        collector.add("jupyterhub.flavor", "missing: choose one of: %s" % ", ".join(FLAVORS))
-        valid = False
-    elif not check_choice(collector, "jupyterhub.flavor", flavor, FLAVORS):
-        valid = False
-    else:
-        for field in sorted(FLAVOR_FIELDS):
-            if field in data and FLAVOR_FIELDS[field] != flavor:
-                collector.add(
-                    "jupyterhub.%s" % field,
-                    "is only used with flavor %s, not %s: remove it" % (FLAVOR_FIELDS[field], flavor),
-                )
-                valid = False
-
-    namespace = data.get("namespace", spec_namespace)
-    if "namespace" in data and not check_name(collector, "jupyterhub.namespace", namespace, "namespace"):
-        valid = False
-
-    groups_from = data.get("groups_from", "inventory")
-    if not check_choice(collector, "jupyterhub.groups_from", groups_from, GROUP_SOURCES):
-        valid = False
-
-    images = data.get("images")
-    if images is not None:
-        if not check_string_list(collector, "jupyterhub.images", images, "notebook image names such as s2i-minimal-notebook:v0.0.4"):
-            valid = False
-        elif not images:
-            collector.add("jupyterhub.images", "is empty: list the images the shares are for, or remove it to mean every image")
-            valid = False
-        else:
-            images = tuple(dict.fromkeys(images))
-
-    notebook_namespaces = _parse_notebook_namespaces(collector, data, spec_namespace)
-    if notebook_namespaces is None:
-        valid = False
-
-    restart_running = data.get("restart_running", False)
-    if not check_bool(collector, "jupyterhub.restart_running", restart_running):
-        valid = False
-
-    values_path = data.get("values_path")
-    if flavor == "z2jh" and "values_path" not in data:
-        collector.add("jupyterhub.values_path", "missing: flavor z2jh needs the path of the Helm values file to write")
-        valid = False
-    elif values_path is not None and (not isinstance(values_path, str) or not values_path.strip() or "\n" in values_path):
-        collector.add("jupyterhub.values_path", "must be a file path such as /srv/helm/jupyterhub-shared-resources.yaml, got %r" % (values_path,))
-        valid = False
-
-    if not valid:
-        return None
-    return JupyterHubSpec(
-        flavor=flavor,
-        namespace=namespace,
-        groups_from=groups_from,
-        images=images,
-        notebook_namespaces=notebook_namespaces[0] if notebook_namespaces else (),
-        namespace_audiences=notebook_namespaces[1] if notebook_namespaces else {},
-        restart_running=restart_running,
-        values_path=values_path,
-    )
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import notebook_environment
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_users
 
 
 # --------------------------------------------------------------------------
@@ -207,20 +47,10 @@ def users_from_groups(groups):
     return dict((user, sorted(names)) for user, names in sorted(users.items()))
 
 
-def _lmod_environment(spec):
-    if getattr(spec, "lmod", None) is None:
-        return {"volumes": [], "volume_mounts": [], "env": {}}
-    from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import notebook_environment
-
-    return notebook_environment(spec)
-
-
 def _users(spec, users):
     """The user -> groups map to use: ``users`` when given (validated), else the spec's."""
     if users is None:
         return dict(spec.users)
-    from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_users
-
     return parse_users(users)
 
 
@@ -283,7 +113,7 @@ def jsp_profiles(spec, users=None):
     accesses_by_user = access.access_by_user(spec, users)
     common = common_accesses(spec, accesses_by_user)
     common_names = set(item.share.name for item in common)
-    lmod = _lmod_environment(spec)
+    lmod = notebook_environment(spec)
     images = list(spec.jupyterhub.images) if spec.jupyterhub is not None and spec.jupyterhub.images else None
 
     def profile(name, profile_users, volumes, env=None):
@@ -529,7 +359,7 @@ def z2jh_values(spec):
     """
     baseline = access.access_for_groups(spec, ())
     pieces = access.pod_volumes(baseline)
-    lmod = _lmod_environment(spec)
+    lmod = notebook_environment(spec)
     volumes = dict((volume["name"], volume) for volume in pieces["volumes"] + lmod["volumes"])
     mounts = dict((mount["name"], mount) for mount in pieces["volume_mounts"] + lmod["volume_mounts"])
     singleuser = {"storage": {"extraVolumes": volumes, "extraVolumeMounts": mounts}}

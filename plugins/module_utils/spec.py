@@ -34,9 +34,9 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validatio
     describe_type,
     suggest,
 )
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.storage import STATIC_VOLUME_BACKENDS, parse_storage_class
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import parse_lmod
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.jupyterhub import parse_jupyterhub
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec_jupyterhub import parse_jupyterhub
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec_lmod import parse_lmod
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec_storage import STATIC_VOLUME_BACKENDS, parse_storage_class
 
 DEFAULT_MOUNT_ROOT = "/opt/app-root/src/shared"
 VOLUME_NAME_PREFIX = "shared-"

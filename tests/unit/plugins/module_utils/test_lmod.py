@@ -4,7 +4,7 @@ import re
 import pytest
 import yaml
 
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import lmod, manifests
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import lmod, manifests, spec_lmod
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import access_for_groups, pod_volumes
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec
 from tests.support.pod_security import pod_spec_of, restricted_violations
@@ -62,17 +62,17 @@ def check_manifests(objects):
 def test_defaults(lmod_spec):
     del lmod_spec["lmod"]["modulefiles_dir"], lmod_spec["lmod"]["default_modules"]
     tree = parse_spec(lmod_spec).lmod
-    assert tree == lmod.LmodSpec(
+    assert tree == spec_lmod.LmodSpec(
         share="software",
         claim_name="software",
         gid=40001,
         mount_path="/opt/apps",
         modulefiles_dir="modulefiles",
-        source=lmod.LmodSource("image", IMAGE_SOURCE["image"], "/opt/apps-src", None, None, None, None),
+        source=spec_lmod.LmodSource("image", IMAGE_SOURCE["image"], "/opt/apps-src", None, None, None, None),
         schedule=None,
         keep_releases=2,
         default_modules=(),
-        image=lmod.DEFAULT_SYNC_IMAGE,
+        image=spec_lmod.DEFAULT_SYNC_IMAGE,
         lmod_prefix="/usr/share/lmod/lmod",
     )
 
@@ -235,7 +235,7 @@ def test_sync_pod(lmod_spec):
     assert pod["restartPolicy"] == "Never"
     assert pod["securityContext"] == manifests.restricted_pod_security_context([40001])
     sync = pod["containers"][0]
-    assert sync["image"] == lmod.DEFAULT_SYNC_IMAGE
+    assert sync["image"] == spec_lmod.DEFAULT_SYNC_IMAGE
     assert sync["securityContext"] == manifests.restricted_container_security_context()
     assert sync["command"] == [
         "python3",
