@@ -54,6 +54,19 @@ def _users(spec, users):
     return parse_users(users)
 
 
+def jupyterhub_user_names(users):
+    """``users`` (user -> groups) keyed by the name JupyterHub knows each user by: lower-case.
+
+    JupyterHub lower-cases the name a user logs in with before anything compares it (the default
+    ``Authenticator.normalize_username``, jupyterhub/auth.py); two spellings of one name are one
+    JupyterHub user, whose groups are those of both.
+    """
+    merged = {}
+    for user in sorted(users):
+        merged.setdefault(user.lower(), []).extend(users[user])
+    return dict((user, tuple(dict.fromkeys(groups))) for user, groups in merged.items())
+
+
 # --------------------------------------------------------------------------
 # odh_jsp: jupyterhub-singleuser-profiles ConfigMaps
 
@@ -101,6 +114,9 @@ def _env_list(env):
 def jsp_profiles(spec, users=None):
     """``[(suffix, profile)]``: the everyone-profile (when it carries anything), then one per access signature.
 
+    Profiles list users by the names JupyterHub gives them (:func:`jupyterhub_user_names`): JSP
+    compares them with the spawner's user name.
+
     The LMod environment is set wherever the tree is mounted, never without it.
 
     Every listed user matches the everyone-profile and exactly one signature profile; the two
@@ -109,7 +125,7 @@ def jsp_profiles(spec, users=None):
     :func:`common_accesses`), never a share outside ``*``. Signatures without users give no
     profile (``users: []`` would mean everyone), nor do signatures whose shares are all common.
     """
-    users = _users(spec, users)
+    users = jupyterhub_user_names(_users(spec, users))
     accesses_by_user = access.access_by_user(spec, users)
     common = common_accesses(spec, accesses_by_user)
     common_names = set(item.share.name for item in common)

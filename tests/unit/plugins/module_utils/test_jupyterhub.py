@@ -174,6 +174,15 @@ def test_every_user_matches_each_share_once(data):
             assert set(got.items()) <= set(baseline.items())
 
 
+def test_profiles_name_users_as_jupyterhub_does(example_spec):
+    """JupyterHub lower-cases login names (Authenticator.normalize_username); JSP compares the spawner's user name."""
+    users = {"Carol": ["hr"], "carol": ["analysts"], "BOB": ["analysts"]}
+    assert jupyterhub.jupyterhub_user_names(users) == {"bob": ("analysts",), "carol": ("hr", "analysts")}
+    spec = parse_spec(with_hub(example_spec, flavor="odh_jsp"))
+    listed = sorted(user for _suffix, profile in jupyterhub.jsp_profiles(spec, users) for user in profile["users"])
+    assert listed == ["*", "bob", "carol"]
+
+
 # --- z2jh hook ------------------------------------------------------------------------------------
 
 
