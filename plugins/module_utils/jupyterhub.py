@@ -326,8 +326,10 @@ def z2jh_values(spec, users=None):
 
     Every pod setting (shares, LMod) is made by the hook, none by ``singleuser`` values: Helm's
     ``-f theirs.yaml -f ours.yaml`` replaces lists, and ``singleuser.storage.extraVolumes`` and
-    ``extraVolumeMounts`` are lists before chart 4.3.0 and may be lists after, as may ``extraEnv``.
-    What is left are mappings in mappings that every chart from 4.0.0 to 4.4.0 accepts: a
+    ``extraVolumeMounts`` are lists before chart 4.3.0 and may be lists after; the hook also leaves
+    an operator's environment variable of the same name alone, and sets the LMod environment only
+    for the users who mount the tree. What is left are mappings in mappings that every chart from
+    4.0.0 to 4.4.0 accepts: a
     ``hub.extraConfig`` entry and, unless ``z2jh.manage_groups`` is false, the pass-through
     ``hub.config.Authenticator.manage_groups``.
     """

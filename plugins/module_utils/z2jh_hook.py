@@ -323,8 +323,9 @@ class ModifyPodHook(object):
     def edit(self, pod, accesses, log, models=None):
         """Give ``pod`` exactly ``accesses`` (access.py ShareAccess tuples) and what every user gets."""
         editor = PodEditor(pod, log, models, self.noted)
-        own = set(share.volume_name for share in self.shares) | set(share.claim_name for share in self.shares)
-        editor.drop_volumes(lambda volume: field(volume, "name") in own or field(field(volume, "persistentVolumeClaim"), "claimName") in own)
+        names = set(share.volume_name for share in self.shares)
+        claims = set(share.claim_name for share in self.shares)
+        editor.drop_volumes(lambda volume: field(volume, "name") in names or field(field(volume, "persistentVolumeClaim"), "claimName") in claims)
         pieces = access.pod_volumes(accesses)
         mounted = set()
         for share_access, volume, mount in zip(accesses, pieces["volumes"], pieces["volume_mounts"]):

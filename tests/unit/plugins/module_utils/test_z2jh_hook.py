@@ -115,13 +115,13 @@ def test_share_volumes_others_added_are_replaced_and_their_mounts_go_everywhere(
     leaked = {"name": "hr", "persistentVolumeClaim": {"claimName": "hr-records"}}
     wrong_mode = SimpleNamespace(name="shared-census", persistent_volume_claim={"claimName": "census", "readOnly": False})
     pod = model_pod(
-        volumes=[SimpleNamespace(name="home"), leaked, wrong_mode],
+        volumes=[SimpleNamespace(name="home"), leaked, wrong_mode, {"name": "census", "emptyDir": {}}],  # a name, not a claim
         mounts=[{"name": "hr", "mountPath": "/hr"}, SimpleNamespace(name="shared-census", mount_path="/census", read_only=False)],
         init_mounts=[{"name": "hr", "mountPath": "/hr"}, {"name": "home", "mountPath": "/home"}],
         security_context=SimpleNamespace(supplemental_groups=[40003, 7], fs_group=100),
     )
     pod = hook_for(spec)(spawner_for("erin", ["analysts"], manage_groups=True), pod)
-    assert [name_of(volume) for volume in pod.spec.volumes] == ["home", "shared-census", "shared-projects"]
+    assert [name_of(volume) for volume in pod.spec.volumes] == ["home", "census", "shared-census", "shared-projects"]
     assert shares_in(pod) == expected_shares(spec, ["analysts"])
     assert [name_of(mount) for mount in pod.spec.init_containers[0].volume_mounts] == ["home"]
     assert pod.spec.security_context.supplemental_groups == [7, 40001, 40002]
