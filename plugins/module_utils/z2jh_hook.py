@@ -352,9 +352,9 @@ def install(config, data):
     hook = ModifyPodHook(data, previous)
     section.modify_pod_hook = hook
     if data.get("manage_groups") and config.JupyterHub.get("load_groups"):
-        print(
+        # The hub's logging is not set up while it reads its configuration: stderr, as the chart's own messages.
+        sys.stderr.write(
             LOG_PREFIX + "JupyterHub.load_groups is set and these values turn on Authenticator.manage_groups: JupyterHub "
-            "refuses to start with both. Set shared_resources.jupyterhub.z2jh.manage_groups to false.",
-            file=sys.stderr,
+            "refuses to start with both. Set shared_resources.jupyterhub.z2jh.manage_groups to false.\n"
         )
     return hook

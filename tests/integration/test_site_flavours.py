@@ -115,4 +115,3 @@ def test_each_flavour_against_the_emulator_from_the_inventory(k8s_emulator, tmp_
     volumes = client.resources.get(api_version="v1", kind="PersistentVolumeClaim").get(namespace="team-a-project")
     assert len(volumes.items) >= 1
     assert sorted(yaml.safe_load(values.read_text())["hub"]) == ["config", "extraConfig"]
-

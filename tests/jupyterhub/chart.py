@@ -38,6 +38,7 @@ CHART_VERSIONS = {
     "4.4.0": ChartVersion(data="4.4.0", hub_config="mappings", mapping_volumes=True),
 }
 
+
 def chart_file(version, name):
     return yaml.safe_load(upstream_path("z2jh-" + CHART_VERSIONS[version].data, name).read_text())
 

@@ -26,10 +26,15 @@ def tagged(value, unsafe=False):
     return value
 
 
+EXACT_TYPES = frozenset([dict, list, str, int, float, bool, type(None)])
+
+
 def exact_types(value):
     """Whether ``value`` holds only exact builtin types (what yaml.SafeDumper can represent)."""
+    if type(value) not in EXACT_TYPES:
+        return False
     if isinstance(value, dict):
-        return type(value) is dict and all(exact_types(key) and exact_types(item) for key, item in value.items())
+        return all(exact_types(key) and exact_types(item) for key, item in value.items())
     if isinstance(value, list):
-        return type(value) is list and all(exact_types(item) for item in value)
-    return type(value) in (str, int, float, bool, type(None))
+        return all(exact_types(item) for item in value)
+    return True

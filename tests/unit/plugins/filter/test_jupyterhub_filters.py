@@ -3,7 +3,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.odh_rwx.shared_resources.plugins.filter.jupyterhub import FilterModule
-from tests.support.tagged import tagged
+from tests.support.tagged import exact_types, tagged
 
 FILTERS = FilterModule().filters()
 
@@ -72,7 +72,7 @@ def test_serialising_filters_take_ansible_tagged_data(example_spec, unsafe):
     jsp = tagged(with_hub(example_spec, flavor="odh_jsp"), unsafe)
     maps = FILTERS["jsp_profile_configmaps"](jsp, users)
     assert maps == FILTERS["jsp_profile_configmaps"](with_hub(example_spec, flavor="odh_jsp"), {"Alice": ["team-a"]})
-    assert all(type(text) is str for cm in maps for text in cm["data"].values())
+    assert all(exact_types(cm["data"]) for cm in maps)
 
 
 def test_z2jh_values_need_the_z2jh_flavour(example_spec):

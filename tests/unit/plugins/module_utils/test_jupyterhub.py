@@ -5,7 +5,6 @@ import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import access, jupyterhub, spec_jupyterhub
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec

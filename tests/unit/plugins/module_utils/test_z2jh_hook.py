@@ -151,7 +151,7 @@ def test_what_every_user_gets_fills_in_and_never_overrides_the_operator(example_
         "security_context": {"fsGroupChangePolicy": "OnRootMismatch", "fsGroup": 40001},
     }
     hook = hook_for(spec, everyone=everyone)
-    for _ in range(2):
+    for _spawn in range(2):
         spawner = spawner_for("bob", ["analysts"], manage_groups=True)
         pod = hook(spawner, model_pod(env=[SimpleNamespace(name="MODULEPATH", value="/site")], security_context={"fsGroup": 100}))
         assert [(z2jh_hook.field(item, "name"), z2jh_hook.field(item, "value")) for item in pod.spec.containers[0].env] == [
