@@ -18,12 +18,15 @@ export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
 LMOD_CACHE_TOOL := /usr/share/lmod/lmod/libexec/update_lmod_system_cache_files
-# The real JupyterHub libraries (jupyterhub-singleuser-profiles, KubeSpawner) need pins the project
-# virtualenv cannot hold; tests/jupyterhub drives them in this one.
+# The real JupyterHub libraries need pins the project virtualenv cannot hold; tests/jupyterhub
+# drives them in two of their own: the ODH 1.x profiles library (pydantic 1) and the Zero to
+# JupyterHub chart's hub, JupyterHub 5 with KubeSpawner 7.0.0 (pydantic 2).
 JSP_VENV := .venv-jsp
 JSP_STAMP := $(JSP_VENV)/.installed
+Z2JH_VENV := .venv-z2jh
+Z2JH_STAMP := $(Z2JH_VENV)/.installed
 
-.PHONY: help venv venv-jsp collection-link system-deps demo test unit lint sanity molecule bench clean
+.PHONY: help venv venv-jsp venv-z2jh collection-link system-deps demo test unit lint sanity molecule bench clean
 
 help:
 	@echo "make demo   set up, run the site rollout on the bundled example and print the access report"
@@ -48,6 +51,13 @@ $(JSP_STAMP): requirements/jupyterhub.txt
 	  $(JSP_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/jupyterhub.txt
 	touch $@
 
+venv-z2jh: $(Z2JH_STAMP)
+
+$(Z2JH_STAMP): requirements/z2jh.txt
+	test -x $(Z2JH_VENV)/bin/python || $(PYTHON) -m venv $(Z2JH_VENV)
+	$(Z2JH_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/z2jh.txt
+	touch $@
+
 # The collection is developed at the repository root; Ansible finds it through this link.
 collection-link:
 	@mkdir -p $(dir $(COLLECTION_LINK))
@@ -65,7 +75,7 @@ demo: venv
 
 test: unit lint sanity molecule
 
-unit: venv venv-jsp system-deps
+unit: venv venv-jsp venv-z2jh system-deps
 	pytest
 
 lint: venv

@@ -6,13 +6,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import yaml
-
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import jupyterhub, spec_jupyterhub
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.yaml_text import dump_yaml
 from ansible_collections.odh_rwx.shared_resources.plugins.plugin_utils.spec_filters import validated_spec
 
 VALUES_HEADER = (
@@ -35,6 +34,7 @@ def jupyterhub_settings(shared_resources):
     settings = _validated("jupyterhub_settings", shared_resources).jupyterhub._asdict()
     for key in ("images", "notebook_namespaces"):
         settings[key] = list(settings[key]) if settings[key] is not None else None
+    settings["z2jh"] = settings["z2jh"]._asdict() if settings["z2jh"] is not None else None
     settings["namespace_audiences"] = dict((name, list(groups)) for name, groups in settings["namespace_audiences"].items())
     return settings
 
@@ -55,24 +55,22 @@ def jsp_profile_configmaps(shared_resources, users=None):
         raise AnsibleFilterError("jsp_profile_configmaps: users: %s" % to_native(exc))
 
 
-class _LiteralDumper(yaml.SafeDumper):
-    pass
+def z2jh_values(shared_resources, as_yaml=False, users=None):
+    """Helm values for zero-to-jupyterhub; with ``as_yaml`` the text of the values file.
 
-
-def _represent_text(dumper, value):
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_LiteralDumper.add_representer(str, _represent_text)
-
-
-def z2jh_values(shared_resources, as_yaml=False):
-    """Helm values for zero-to-jupyterhub; with ``as_yaml`` the text of the values file."""
-    values = jupyterhub.z2jh_values(_validated("z2jh_values", shared_resources))
+    ``users`` (user -> groups, default shared_resources.users) is the membership the hook adds to
+    each user's JupyterHub groups.
+    """
+    spec = _validated("z2jh_values", shared_resources)
+    if spec.jupyterhub.flavor != "z2jh":
+        raise AnsibleFilterError("z2jh_values: shared_resources.jupyterhub.flavor: is %r; these values are for flavor z2jh" % spec.jupyterhub.flavor)
+    try:
+        values = jupyterhub.z2jh_values(spec, users)
+    except SpecError as exc:
+        raise AnsibleFilterError("z2jh_values: users: %s" % to_native(exc))
     if not as_yaml:
         return values
-    return VALUES_HEADER + yaml.dump(values, Dumper=_LiteralDumper, default_flow_style=False, sort_keys=True, width=1000)
+    return VALUES_HEADER + dump_yaml(values)
 
 
 class FilterModule(object):

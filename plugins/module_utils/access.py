@@ -5,7 +5,7 @@
 
 A group in a share's writers gets it read-write; else a group in its readers
 gets it read-only; else the share is not mounted at all. ``*`` stands for every
-authenticated user. Plain Python, importable from JupyterHub hooks.
+authenticated user. Plain Python, importable from JupyterHub hooks: the z2jh hook runs it in the hub.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,7 +16,8 @@ import hashlib
 import json
 from collections import namedtuple
 
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validation import EVERYONE
+# Relative: the Zero to JupyterHub hub loads this module, outside any collection (z2jh_hook.py).
+from .validation import EVERYONE
 
 READ_WRITE = "rw"
 READ_ONLY = "ro"

@@ -5,32 +5,15 @@
 
 The output must be byte-for-byte stable so that a re-render of unchanged objects changes no
 file: keys are sorted (as ``kubectl get -o yaml`` does), whatever order the inventory or a
-template gave them, and multi-line strings (ConfigMap data, scripts) are literal blocks.
+template gave them, and multi-line strings (ConfigMap data, scripts) are literal blocks
+(yaml_text.py, which also takes ansible-core's tagged data).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import traceback
-
-try:
-    import yaml
-except ImportError:
-    HAS_YAML = False
-    YAML_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_YAML = True
-    YAML_IMPORT_ERROR = None
-
-    class _ManifestDumper(yaml.SafeDumper):
-        """SafeDumper that writes multi-line strings as literal blocks."""
-
-    def _represent_str(dumper, value):
-        style = "|" if "\n" in value else None
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-    _ManifestDumper.add_representer(str, _represent_str)
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.yaml_text import dump_yaml
 
 
 def missing_fields(definition):
@@ -52,13 +35,4 @@ def manifest_filename(definition):
 
 def render_manifest(definition):
     """The YAML document of one object: block style, sorted keys, starting with ``---``."""
-    return yaml.dump(
-        definition,
-        Dumper=_ManifestDumper,
-        default_flow_style=False,
-        sort_keys=True,
-        explicit_start=True,
-        allow_unicode=True,
-        # Never fold long strings (JSON annotations): a folded line is harder to review.
-        width=2 ** 31 - 1,
-    )
+    return dump_yaml(definition, explicit_start=True)

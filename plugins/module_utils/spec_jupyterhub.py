@@ -26,7 +26,7 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validatio
 
 FLAVORS = ("odh_jsp", "odh_notebooks", "z2jh")
 GROUP_SOURCES = ("inventory", "openshift")
-JUPYTERHUB_KEYS = ("flavor", "namespace", "groups_from", "images", "notebook_namespaces", "restart_running", "values_path")
+JUPYTERHUB_KEYS = ("flavor", "namespace", "groups_from", "images", "notebook_namespaces", "restart_running", "values_path", "z2jh")
 # Fields that only one flavour reads: setting them for another one is a mistake worth reporting.
 FLAVOR_FIELDS = {
     "namespace": "odh_jsp",
@@ -34,12 +34,16 @@ FLAVOR_FIELDS = {
     "notebook_namespaces": "odh_notebooks",
     "restart_running": "odh_notebooks",
     "values_path": "z2jh",
+    "z2jh": "z2jh",
 }
 
 JupyterHubSpec = namedtuple(
-    "JupyterHubSpec", "flavor namespace groups_from images notebook_namespaces namespace_audiences restart_running values_path"
+    "JupyterHubSpec", "flavor namespace groups_from images notebook_namespaces namespace_audiences restart_running values_path z2jh"
 )
 NOTEBOOK_NAMESPACE_KEYS = ("name", "groups")
+Z2JH_KEYS = ("manage_groups",)
+# manage_groups: whether the values file turns on Authenticator.manage_groups (groups from the login).
+Z2jhSpec = namedtuple("Z2jhSpec", "manage_groups")
 
 
 def _parse_notebook_namespace(collector, path, item, spec_namespace):
@@ -104,6 +108,20 @@ def _parse_notebook_namespaces(collector, data, spec_namespace):
     return tuple(audiences), others
 
 
+def _parse_z2jh(collector, data):
+    """The ``z2jh`` section (flavor z2jh): a Z2jhSpec with its defaults, or None when invalid."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        collector.add("jupyterhub.z2jh", "must be a mapping such as {manage_groups: true}, got %s" % describe_type(data))
+        return None
+    check_keys(collector, "jupyterhub.z2jh", data, Z2JH_KEYS)
+    manage_groups = data.get("manage_groups", True)
+    if not check_bool(collector, "jupyterhub.z2jh.manage_groups", manage_groups) or set(data) - set(Z2JH_KEYS):
+        return None
+    return Z2jhSpec(manage_groups=manage_groups)
+
+
 def parse_jupyterhub(collector, data, spec_namespace):
     """Validate the ``jupyterhub`` section; return a JupyterHubSpec, or None when absent or invalid."""
     if data is None:
@@ -162,6 +180,11 @@ def parse_jupyterhub(collector, data, spec_namespace):
         collector.add("jupyterhub.values_path", "must be a file path such as /srv/helm/jupyterhub-shared-resources.yaml, got %r" % (values_path,))
         valid = False
 
+    z2jh = None
+    if flavor == "z2jh":
+        z2jh = _parse_z2jh(collector, data.get("z2jh"))
+        valid = valid and z2jh is not None
+
     if not valid:
         return None
     return JupyterHubSpec(
@@ -173,4 +196,5 @@ def parse_jupyterhub(collector, data, spec_namespace):
         namespace_audiences=notebook_namespaces[1] if notebook_namespaces else {},
         restart_running=restart_running,
         values_path=values_path,
+        z2jh=z2jh,
     )

@@ -81,13 +81,12 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.manifest_files import (
-    HAS_YAML,
-    YAML_IMPORT_ERROR,
     manifest_filename,
     missing_fields,
     render_manifest,
 )
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.text_files import read_text, write_text_atomically
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.yaml_text import HAS_YAML, YAML_IMPORT_ERROR
 
 
 def check_definitions(definitions):

@@ -18,8 +18,15 @@ with open(os.path.join(REPO_ROOT, "examples", "inventory", "group_vars", "all", 
     EXAMPLE = yaml.safe_load(handle)["shared_resources"]
 
 
+def values_path(case, workdir):
+    """Where a z2jh case's values file would go: in the test's directory, so that its absence can be checked."""
+    return os.path.join(workdir, "%s-values.yaml" % case["name"].replace(" ", "-"))
+
+
 def run_site(case, workdir, env):
     spec = jsonpatch.apply_patch(copy.deepcopy(EXAMPLE), case["patch"])
+    if "values_path" in (spec.get("jupyterhub") or {}):
+        spec["jupyterhub"]["values_path"] = values_path(case, workdir)
     vars_file = os.path.join(workdir, "%s.json" % case["name"].replace(" ", "-"))
     with open(vars_file, "w") as handle:
         json.dump({"shared_resources": spec}, handle)
@@ -34,4 +41,5 @@ def test_every_bad_spec_is_refused_before_any_api_call(k8s_emulator, tmp_path):
     for case, completed in outcomes:
         assert completed.returncode == 2, (case["name"], completed.stderr[-2000:])
         assert case["error"] in completed.stdout, (case["name"], completed.stdout[-3000:])
+        assert not os.path.exists(values_path(case, str(tmp_path))), case["name"]
     assert k8s_emulator.audit_events() == []

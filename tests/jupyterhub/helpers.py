@@ -1,8 +1,9 @@
 """Shared pieces of the real-library JupyterHub tests.
 
-The libraries (jupyterhub-singleuser-profiles 0.7.0, jupyterhub-kubespawner 7.1.0) need old
-pins (kubernetes 29, pydantic<2, PyYAML<6) that cannot live in the project virtualenv, so they
-run in .venv-jsp (requirements/jupyterhub.txt) through the driver scripts in drivers/; these
+The libraries need pins that cannot live in the project virtualenv, so they run in virtualenvs of
+their own through the driver scripts in drivers/: jupyterhub-singleuser-profiles 0.7.0 (pydantic 1,
+kubernetes 29, PyYAML<6) in .venv-jsp (requirements/jupyterhub.txt), the zero-to-jupyterhub hub
+(JupyterHub 5.5.0, KubeSpawner 7.0.0, pydantic 2) in .venv-z2jh (requirements/z2jh.txt). These
 tests run in the project virtualenv and compare what the drivers print with access.py.
 """
 
@@ -27,16 +28,24 @@ LIBRARY_PYTHON = LIBRARY_VENV / "bin" / "python"
 EXAMPLE = REPO_ROOT / "examples" / "inventory" / "group_vars" / "all" / "shared_resources.yml"
 HUB_NAMESPACE = "opendatahub"
 
+Z2JH_VENV = Path(os.environ.get("ODH_RWX_Z2JH_VENV", REPO_ROOT / ".venv-z2jh"))
+Z2JH_PYTHON = Z2JH_VENV / "bin" / "python"
+
 requires_library_venv = pytest.mark.skipif(
     not LIBRARY_PYTHON.exists(),
     reason="%s is missing: create it with `make venv-jsp` (python3.11 -m venv .venv-jsp && "
     ".venv-jsp/bin/pip install -r requirements/jupyterhub.txt)" % LIBRARY_VENV,
 )
+requires_z2jh_venv = pytest.mark.skipif(
+    not Z2JH_PYTHON.exists(),
+    reason="%s is missing: create it with `make venv-z2jh` (python3.11 -m venv .venv-z2jh && "
+    ".venv-z2jh/bin/pip install -r requirements/z2jh.txt)" % Z2JH_VENV,
+)
 
 
-def run_driver(name, request, timeout=600):
+def run_driver(name, request, timeout=600, python=LIBRARY_PYTHON):
     completed = subprocess.run(
-        [str(LIBRARY_PYTHON), str(DRIVERS / name)],
+        [str(python), str(DRIVERS / name)],
         input=json.dumps(request),
         capture_output=True,
         text=True,

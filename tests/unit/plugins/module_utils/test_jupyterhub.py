@@ -1,9 +1,10 @@
+import importlib
 import json
-from types import SimpleNamespace
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import access, jupyterhub, spec_jupyterhub
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec
@@ -23,7 +24,7 @@ def with_hub(spec, **section):
 
 def test_defaults(example_spec):
     hub = parse_spec(with_hub(example_spec, flavor="odh_jsp")).jupyterhub
-    assert hub == spec_jupyterhub.JupyterHubSpec("odh_jsp", "rhods-notebooks", "inventory", None, ("rhods-notebooks",), {}, False, None)
+    assert hub == spec_jupyterhub.JupyterHubSpec("odh_jsp", "rhods-notebooks", "inventory", None, ("rhods-notebooks",), {}, False, None, None)
 
 
 def test_absent_section_is_none(example_spec):
@@ -65,6 +66,11 @@ def test_every_problem_is_reported_with_its_path(example_spec):
         ({"flavor": "odh_notebooks", "notebook_namespaces": ["team-a", {"name": "team-a", "groups": ["team-a"]}]},
          "jupyterhub.notebook_namespaces[1]: namespace 'team-a' is listed twice with different groups"),
         ([], "jupyterhub: must be a mapping"),
+        ({"flavor": "z2jh", "values_path": "v.yaml", "z2jh": {"manage_group": False}},
+         "jupyterhub.z2jh.manage_group: unknown field"),
+        ({"flavor": "z2jh", "values_path": "v.yaml", "z2jh": {"manage_groups": "no"}}, "jupyterhub.z2jh.manage_groups: must be true or false"),
+        ({"flavor": "z2jh", "values_path": "v.yaml", "z2jh": ["manage_groups"]}, "jupyterhub.z2jh: must be a mapping"),
+        ({"flavor": "odh_jsp", "z2jh": {"manage_groups": False}}, "jupyterhub.z2jh: is only used with flavor z2jh"),
     ],
 )
 def test_invalid_sections(example_spec, section, message):
@@ -82,7 +88,9 @@ def test_flavour_fields(example_spec):
     assert hub.notebook_namespaces == ("rhods-notebooks", "team-a", "lab")
     assert hub.namespace_audiences == {"team-a": ("team-a", "analysts"), "lab": ("*",)}
     hub = parse_spec(with_hub(example_spec, flavor="z2jh", values_path="/srv/v.yaml", groups_from="openshift")).jupyterhub
-    assert (hub.values_path, hub.groups_from) == ("/srv/v.yaml", "openshift")
+    assert (hub.values_path, hub.groups_from, hub.z2jh) == ("/srv/v.yaml", "openshift", spec_jupyterhub.Z2jhSpec(manage_groups=True))
+    hub = parse_spec(with_hub(example_spec, flavor="z2jh", values_path="v.yaml", z2jh={"manage_groups": False})).jupyterhub
+    assert hub.z2jh == spec_jupyterhub.Z2jhSpec(manage_groups=False)
 
 
 def test_users_from_openshift_groups():
@@ -174,101 +182,90 @@ def test_every_user_matches_each_share_once(data):
             assert set(got.items()) <= set(baseline.items())
 
 
-# --- z2jh hook ------------------------------------------------------------------------------------
+def test_profiles_name_users_as_jupyterhub_does(example_spec):
+    """JupyterHub lower-cases login names (Authenticator.normalize_username); JSP compares the spawner's user name."""
+    users = {"Carol": ["hr"], "carol": ["analysts"], "BOB": ["analysts"]}
+    assert jupyterhub.jupyterhub_user_names(users) == {"bob": ("analysts",), "carol": ("hr", "analysts")}
+    spec = parse_spec(with_hub(example_spec, flavor="odh_jsp"))
+    listed = sorted(user for _suffix, profile in jupyterhub.jsp_profiles(spec, users) for user in profile["users"])
+    assert listed == ["*", "bob", "carol"]
 
 
-class _Section(dict):
+# --- z2jh values -----------------------------------------------------------------------------------
+
+
+def z2jh_spec(data, **z2jh):
+    return parse_spec(with_hub(data, flavor="z2jh", values_path="v.yaml", **({"z2jh": z2jh} if z2jh else {})))
+
+
+def test_z2jh_values_hold_the_hook_and_manage_groups(example_spec):
+    values = jupyterhub.z2jh_values(z2jh_spec(example_spec))
+    assert sorted(values) == ["hub"] and sorted(values["hub"]) == ["config", "extraConfig"]
+    assert values["hub"]["config"] == {"Authenticator": {"manage_groups": True}}
+    assert list(values["hub"]["extraConfig"]) == ["zz-odh-rwx-shared-resources"]
+    values = jupyterhub.z2jh_values(z2jh_spec(example_spec, manage_groups=False))
+    assert values == {"hub": {"extraConfig": {"zz-odh-rwx-shared-resources": values["hub"]["extraConfig"]["zz-odh-rwx-shared-resources"]}}}
+
+
+def test_hub_modules_are_the_hook_and_what_it_imports_relatively():
+    modules = jupyterhub.hub_modules()
+    assert [name for name, _source in modules] == ["validation", "access", "z2jh_hook"]
+    for name, source in modules:
+        module = importlib.import_module("ansible_collections.odh_rwx.shared_resources.plugins.module_utils." + name)
+        with open(module.__file__) as handle:
+            assert handle.read() == source
+
+
+def test_hub_modules_refuse_an_absolute_import_of_the_collection(tmp_path, monkeypatch):
+    (tmp_path / "hooky.py").write_text("from . import helper\n")
+    (tmp_path / "helper.py").write_text("from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import access\n")
+    monkeypatch.setattr(jupyterhub.os.path, "abspath", lambda _path: str(tmp_path / "jupyterhub.py"))
+    with pytest.raises(ValueError, match="helper.py imports ansible_collections.odh_rwx.shared_resources.plugins.module_utils: "):
+        jupyterhub.hub_modules("hooky")
+
+
+def test_hook_data(example_spec):
+    data = dict(example_spec, users={"Alice": ["team-a"], "dan": []})
+    data["lmod"] = {"share": "census", "source": {"type": "image", "image": "quay.io/x/tree:1", "path": "/tree"}}
+    hook_data = jupyterhub.hook_data(z2jh_spec(data))
+    assert hook_data["users"] == {"Alice": ["team-a"]}  # names as listed: the hub normalises them
+    assert hook_data["everyone"] == {} and list(hook_data["with_share"]) == ["census"]
+    assert hook_data["with_share"]["census"]["volumes"] == [] and hook_data["with_share"]["census"]["env"][0]["name"] == "BASH_ENV"
+    assert hook_data["shares"][2] == {
+        "name": "hr-records", "volume_name": "shared-hr-records", "claim_name": "hr-records",
+        "mount_path": "/opt/app-root/src/shared/secret/hr-records", "gid": 40003, "readers": [], "writers": ["hr"],
+    }
+    assert hook_data["manage_groups"] is True
+
+
+HUB_SCRIPT = """\
+import json, sys
+class Section(dict):
     def __getattr__(self, name):
-        return self[name]
-
+        return self.setdefault(name, Section()) if name[:1].isupper() else self[name]
     def __setattr__(self, name, value):
         self[name] = value
+c = Section()
+namespace = {"c": c}
+exec(sys.stdin.read(), namespace)
+import odh_rwx_shared_resources.z2jh_hook
+assert sorted(namespace) == ["__builtins__", "c"], sorted(namespace)
+assert "ansible" not in sys.modules and "ansible_collections" not in sys.modules
+installed = c.KubeSpawner.modify_pod_hook
+print(json.dumps({"listed": installed.listed, "readers": [s.readers for s in installed.shares], "module": type(installed).__module__}))
+"""
 
 
-def load_hook(spec, previous=None):
-    config = _Section(KubeSpawner=_Section())
-    if previous is not None:
-        config.KubeSpawner.modify_pod_hook = previous
-    namespace = {"c": config}
-    exec(compile(jupyterhub.hook_snippet(spec), "hook", "exec"), namespace)
-    assert config.KubeSpawner.modify_pod_hook is namespace["odh_rwx_modify_pod_hook"]
-    return namespace
-
-
-def snippet_modes(namespace, groups):
-    return [(share["name"], mode) for share, mode in namespace["odh_rwx_accesses"](groups)]
-
-
-def library_modes(spec, groups):
-    return [(item.share.name, item.mode) for item in access.access_for_groups(spec, groups)]
-
-
-def test_snippet_agrees_with_access_for_the_example_organisation():
-    from tests.jupyterhub.helpers import example_spec as example  # the 40-user organisation
-
-    spec = example({"flavor": "z2jh", "values_path": "v.yaml"})
-    namespace = load_hook(spec)
-    for groups in list(spec.users.values()) + [(), ("unknown",)]:
-        assert snippet_modes(namespace, groups) == library_modes(spec, groups)
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(specs(), st.lists(st.sampled_from(GROUPS + ["other"]), max_size=4))
-def test_snippet_agrees_with_access_for_generated_specs(data, groups):
-    spec = parse_spec(with_hub(data, flavor="z2jh", values_path="v.yaml"))
-    namespace = load_hook(spec)
-    for member_groups in list(spec.users.values()) + [groups]:
-        assert snippet_modes(namespace, member_groups) == library_modes(spec, member_groups)
-
-
-def fake_pod(volumes, mounts, security_context=None):
-    container = SimpleNamespace(name="notebook", volume_mounts=mounts)
-    return SimpleNamespace(spec=SimpleNamespace(volumes=volumes, containers=[container], security_context=security_context))
-
-
-def test_hook_accepts_dicts_models_and_mappings(example_spec):
-    spec = parse_spec(with_hub(example_spec, flavor="z2jh", values_path="v.yaml"))
-    namespace = load_hook(spec)
-    model_volume = SimpleNamespace(name="home", persistent_volume_claim={"claimName": "claim-bob"})
-    leaked = {"name": "x", "persistentVolumeClaim": {"claimName": "hr-records"}}
-    pod = fake_pod(
-        {"b": leaked, "a": model_volume},  # a mapping, as a config may hold it
-        [SimpleNamespace(name="home", mount_path="/home/jovyan"), {"name": "x", "mountPath": "/x"}],
-        SimpleNamespace(supplemental_groups=[40003, 7]),
-    )
-    namespace["odh_rwx_apply"](pod, ["analysts"])
-    names = [getattr(v, "name", None) or v["name"] for v in pod.spec.volumes]
-    assert names == ["home", "shared-census", "shared-projects"]
-    mounts = pod.spec.containers[0].volume_mounts
-    assert [getattr(m, "name", None) or m["name"] for m in mounts] == ["home", "shared-census", "shared-projects"]
-    assert mounts[2] == {"name": "shared-projects", "mountPath": "/opt/app-root/src/projects", "readOnly": True}
-    assert pod.spec.security_context.supplemental_groups == [7, 40001, 40002]
-
-
-def test_hook_never_duplicates_a_path_and_chains_the_previous_hook(example_spec):
-    spec = parse_spec(with_hub(example_spec, flavor="z2jh", values_path="v.yaml"))
-    calls = []
-
-    def previous(spawner, pod):
-        calls.append(spawner)
-        return pod
-
-    namespace = load_hook(spec, previous)
-    pod = fake_pod([{"name": "mine", "emptyDir": {}}], [{"name": "mine", "mountPath": "/opt/app-root/src/projects"}])
-    spawner = SimpleNamespace(user=SimpleNamespace(groups=[SimpleNamespace(name="team-a")]), log=SimpleNamespace(error=lambda *a: calls.append(a)))
-    import asyncio
-
-    result = asyncio.run(namespace["odh_rwx_modify_pod_hook"](spawner, pod))
-    assert calls[0] is spawner and "projects" in calls[1][1]
-    assert [v["name"] for v in result.spec.volumes] == ["mine", "shared-census"]
-    assert result.spec.security_context == {"supplementalGroups": [40001]}
-
-
-def test_z2jh_values(example_spec):
-    spec = parse_spec(with_hub(example_spec, flavor="z2jh", values_path="v.yaml"))
-    values = jupyterhub.z2jh_values(spec)
-    storage = values["singleuser"]["storage"]
-    assert list(storage["extraVolumes"]) == ["shared-census"]
-    assert storage["extraVolumeMounts"]["shared-census"]["readOnly"] is True
-    assert "extraEnv" not in values["singleuser"]
-    assert "c.KubeSpawner.modify_pod_hook = odh_rwx_modify_pod_hook" in values["hub"]["extraConfig"]["odhRwxSharedResources"]
+def test_the_snippet_embeds_any_name_and_runs_without_the_collection(example_spec, tmp_path):
+    """Quotes, backslashes and non-ASCII in names survive the raw strings; the hub needs no Ansible."""
+    data = dict(example_spec, users={"o'brien\\x": ["team-a"], "zoë": ["hr"]})
+    data["tiers"] = dict(data["tiers"], private=dict(data["tiers"]["private"], readers=["ana'''lysts"]))
+    script = tmp_path / "hub.py"
+    script.write_text(HUB_SCRIPT)
+    snippet = jupyterhub.z2jh_snippet(z2jh_spec(data))
+    completed = subprocess.run([sys.executable, "-I", str(script)], input=snippet, capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(completed.stdout)
+    assert result["listed"] == {"o'brien\\x": ["team-a"], "zoë": ["hr"]}
+    assert ["ana'''lysts"] in result["readers"]
+    assert result["module"] == "odh_rwx_shared_resources.z2jh_hook"
