@@ -26,6 +26,7 @@ __metaclass__ = type
 import json
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import access, manifests
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.data_plane import notebook_pod_settings
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import notebook_environment
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_users
 
@@ -140,7 +141,9 @@ def jsp_profiles(spec, users=None):
         }
         for volume in lmod["volumes"]
     ]
-    everyone_env = lmod["env"] if env_for_everyone else {}
+    # JSP profiles carry env but no securityContext: the notebook settings' environment goes to every user.
+    everyone_env = dict(notebook_pod_settings(spec)["env"])
+    everyone_env.update(lmod["env"] if env_for_everyone else {})
     if everyone_volumes or everyone_env:
         profiles.append((JSP_EVERYONE, profile("every user", ["*"], everyone_volumes, everyone_env)))
     # ConfigMaps are numbered in signature-id order rather than named by id: a change that
@@ -247,6 +250,10 @@ def _odh_rwx_container(pod):
     return containers[0]
 
 
+def _odh_rwx_snake(camel):
+    return "".join("_" + character.lower() if character.isupper() else character for character in camel)
+
+
 def _odh_rwx_set(entry, camel, snake, value):
     if isinstance(entry, dict):
         entry[camel] = value
@@ -299,6 +306,8 @@ def odh_rwx_apply(pod, groups, log=None):
     if context is None:
         context = {}
         pod.spec.security_context = context
+    for key, value in ODH_RWX_MAPPING.get("pod_security_context", {}).items():
+        _odh_rwx_set(context, key, _odh_rwx_snake(key), value)
     current = _odh_rwx_field(context, "supplementalGroups", "supplemental_groups") or []
     wanted = sorted((set(int(gid) for gid in current) - foreign) | gids)
     _odh_rwx_set(context, "supplementalGroups", "supplemental_groups", wanted or None)
@@ -327,8 +336,9 @@ c.KubeSpawner.modify_pod_hook = odh_rwx_modify_pod_hook
 
 
 def hook_data(spec):
-    """The mapping the hook embeds: every share with its principals, claim, path and gid."""
+    """The mapping the hook embeds: every share with its principals, claim, path and gid, and the pod settings."""
     return {
+        "pod_security_context": notebook_pod_settings(spec)["security_context"],
         "shares": [
             {
                 "name": share.name,
@@ -363,6 +373,8 @@ def z2jh_values(spec):
     volumes = dict((volume["name"], volume) for volume in pieces["volumes"] + lmod["volumes"])
     mounts = dict((mount["name"], mount) for mount in pieces["volume_mounts"] + lmod["volume_mounts"])
     singleuser = {"storage": {"extraVolumes": volumes, "extraVolumeMounts": mounts}}
-    if lmod["env"]:
-        singleuser["extraEnv"] = dict(lmod["env"])
+    env = dict(notebook_pod_settings(spec)["env"])
+    env.update(lmod["env"])
+    if env:
+        singleuser["extraEnv"] = env
     return {"singleuser": singleuser, "hub": {"extraConfig": {Z2JH_CONFIG_KEY: hook_snippet(spec)}}}

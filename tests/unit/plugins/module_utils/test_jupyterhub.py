@@ -122,7 +122,8 @@ def test_mixed_mode_everyone_share_stays_out_of_the_everyone_profile(example_spe
     assert profiles[0][0] == "everyone"  # no steward listed: read-only for everyone, common
     assert profiles[0][1]["volumes"][0]["name"] == "shared-census"
     profiles = profiles_of(spec, {"alice": ["team-a"], "writer": ["data-stewards"]})
-    assert "everyone" not in [suffix for suffix, _profile in profiles]
+    # The everyone-profile then only carries the notebook settings' environment (NB_UMASK).
+    assert [profile for suffix, profile in profiles if suffix == "everyone"][0].get("volumes") is None
     assert [p["volumes"][0]["persistentVolumeClaim"] for _s, p in profiles if p["users"] == ["writer"]] == [
         {"claimName": "census", "readOnly": False}
     ]
@@ -261,7 +262,7 @@ def test_hook_never_duplicates_a_path_and_chains_the_previous_hook(example_spec)
     result = asyncio.run(namespace["odh_rwx_modify_pod_hook"](spawner, pod))
     assert calls[0] is spawner and "projects" in calls[1][1]
     assert [v["name"] for v in result.spec.volumes] == ["mine", "shared-census"]
-    assert result.spec.security_context == {"supplementalGroups": [40001]}
+    assert result.spec.security_context == {"supplementalGroups": [40001], "fsGroupChangePolicy": "OnRootMismatch"}
 
 
 def test_z2jh_values(example_spec):
@@ -270,5 +271,8 @@ def test_z2jh_values(example_spec):
     storage = values["singleuser"]["storage"]
     assert list(storage["extraVolumes"]) == ["shared-census"]
     assert storage["extraVolumeMounts"]["shared-census"]["readOnly"] is True
-    assert "extraEnv" not in values["singleuser"]
+    # No LMod tree: only the notebook settings' umask; the hook carries fsGroupChangePolicy.
+    assert values["singleuser"]["extraEnv"] == {"NB_UMASK": "0002"}
+    example_spec["permissions"] = {"umask": None}
+    assert "extraEnv" not in jupyterhub.z2jh_values(parse_spec(with_hub(example_spec, flavor="z2jh", values_path="v.yaml")))["singleuser"]
     assert "c.KubeSpawner.modify_pod_hook = odh_rwx_modify_pod_hook" in values["hub"]["extraConfig"]["odhRwxSharedResources"]
