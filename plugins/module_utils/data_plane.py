@@ -48,7 +48,7 @@ _OPEN_ROOT = {
     "nfs_csi": "csi-driver-nfs creates it root:root 0755 (no mountPermissions in the class) and the Jobs cannot chmod it",
     "nfs_subdir": "the NFS subdir provisioner makes it 0777 as root",
     "cephfs": "ceph-csi creates subvolumes root:root 0755",
-    "efs": "every pod is the access point's uid and gid",
+    "efs": "every pod acts as the access point's uid and gid",
     "azurefile": "the Azure Files driver chmods it to 0777 (no mountPermissions in the class)",
     "filestore": "a Filestore share's root is root:root 0755",
 }
@@ -73,7 +73,7 @@ def restricted_root_limitations(spec):
 def describe_limitations(spec):
     """One message per restricted share whose root others can enter: the documented limitation, not an error."""
     return [
-        "restricted share %s: its root stays enterable by others (%s). Which claims a pod mounts, and readOnly, "
-        "keep other users out; set permissions.strict to require closed roots (docs/permissions.md)" % (share.name, reason)
+        "restricted share %s: pods that mount it can enter it without its tier gid (%s). Which claims a pod mounts, "
+        "and readOnly, keep other users out; set permissions.strict to require closed roots (docs/permissions.md)" % (share.name, reason)
         for share, reason in restricted_root_limitations(spec)
     ]

@@ -46,7 +46,7 @@ def test_directory_jobs_need_the_script(example_spec):
 def test_permission_limitations(example_spec):
     example_spec["storage_class"] = {"name": "shared-rwx", "backend": "nfs_subdir"}
     [message] = manifests.permission_limitations(example_spec)
-    assert message.startswith("restricted share hr-records: its root stays enterable by others (the NFS subdir provisioner")
+    assert message.startswith("restricted share hr-records: pods that mount it can enter it without its tier gid (the NFS subdir")
     example_spec["storage_class"] = {"name": "shared-rwx", "backend": "existing"}
     assert manifests.permission_limitations(example_spec) == []
 
