@@ -37,6 +37,8 @@ def example_data(flavour):
     with open(EXAMPLE) as handle:
         data = yaml.safe_load(handle)["shared_resources"]
     data["storage_class"]["parameters"] = {"server": "nfs.example.com", "share": "/exports"}
+    # A directory the Jobs make in a share '*' may not read, besides census's in a public one.
+    data["shares"][3]["directories"] = ["drafts"]
     data["jupyterhub"] = copy.deepcopy(FLAVOURS[flavour])
     return data
 

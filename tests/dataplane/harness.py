@@ -318,7 +318,7 @@ class Cell(object):
         walks = self._start(writers, failures)
         self._act_all([(pod, "write", index, ()) for index, pod in writers if index not in failures], ops)
         walks += self._start(list(enumerate(pods)), failures)
-        edits = self._edit_partners(pods)
+        edits = self._edit_partners(pods, failures)
         self._act_all([(pod, "use", index, edits.get(index, ())) for index, pod in enumerate(pods) if index not in failures], ops)
         outsider = Pod(("outsider",), platform_identity(self.platform), None, "Always",
                        tuple((share.name, True) for share in self.spec.shares))
@@ -366,10 +366,12 @@ class Cell(object):
         return walks
 
     @staticmethod
-    def _edit_partners(pods):
-        """Each writer of a share changes the files of the next writer of that share."""
+    def _edit_partners(pods, failures):
+        """Each writer of a share (whose pod started) changes the files of the next such writer of that share."""
         by_share = collections.OrderedDict()
         for index, pod in enumerate(pods):
+            if index in failures:
+                continue
             for share, read_only in pod.mounts:
                 if not read_only:
                     by_share.setdefault(share, []).append(index)
@@ -399,7 +401,9 @@ class Cell(object):
         inner = as_identity(self.acting(pod.identity), [POD_SCRIPT, phase, pod.users[0]])
         argv = ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
                 "set -e; %s; exec \"$@\"" % "; ".join(binds), "sh"] + inner
-        env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "VIEW": view, "EDIT": " ".join(edits),
+        directories = " ".join("%s:%s" % (share.name, directory) for share in self.spec.shares for directory in share.directories
+                               if os.path.isdir(os.path.join(self.paths[share.name], directory)))
+        env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "VIEW": view, "EDIT": " ".join(edits), "DIRECTORIES": directories,
                "MOUNTS": " ".join("%s:%s" % (share, "ro" if read_only else "rw") for share, read_only in pod.mounts)}
         completed = run(argv, env=env)
         if completed.returncode != 0:

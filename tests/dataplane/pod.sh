@@ -5,6 +5,7 @@
 #
 #   MOUNTS   "share:rw share:ro ..."   the pod's mounts
 #   EDIT     "share:other ..."         writers: whose files to change in each share
+#   DIRECTORIES "share:dir ..."        outsiders: the shares' declared directories to try
 # Prints one line per operation: "<share> <operation> ok|fail".
 set -u
 phase=$1 user=$2
@@ -56,6 +57,9 @@ for mount in $MOUNTS; do
     intrude)
       try "$share" enter ls "$dir"
       try "$share" read read_all "$dir"
+      for pair in ${DIRECTORIES:-}; do
+        [ "${pair%%:*}" = "$share" ] && try "$share/${pair#*:}" enter ls "$dir/${pair#*:}"
+      done
       ;;
   esac
 done

@@ -195,7 +195,7 @@ def set_volume_ownership(root, fs_group, policy="Always", read_only=False):
     try:
         walk_deep(root, os.lstat(root), visit)
     except OSError as error:
-        return {"failed": "applyFSGroup failed: %s" % error}
+        return {"failed": "applyFSGroup failed: %s" % error, "walked": True}
     return counts
 
 
