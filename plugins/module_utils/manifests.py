@@ -68,7 +68,7 @@ def restricted_pod_security_context(supplemental_groups=(), run_as_user=None, fs
         context["runAsUser"] = run_as_user
     if fs_group is not None:
         context["fsGroup"] = fs_group
-        context["fsGroupChangePolicy"] = "OnRootMismatch"
+        context["fsGroupChangePolicy"] = FS_GROUP_CHANGE_POLICY
     return context
 
 

@@ -215,10 +215,10 @@ def z2jh_hook(spec):
 def z2jh_pod(spec, user, claims, values, hook):
     """The chart's singleuser pod (storage.extraVolumes, extraEnv, fsGid) after the collection's modify_pod_hook."""
     storage = values["singleuser"]["storage"]
-    spec_ = _Section(volumes=[dict(volume) for volume in storage["extraVolumes"].values()],
-                     containers=[{"name": "notebook", "volumeMounts": [dict(mount) for mount in storage["extraVolumeMounts"].values()]}],
-                     security_context={"fsGroup": Z2JH_GID})
-    pod = hook(_Section(spec=spec_), spec.users[user])
+    pod_spec = _Section(volumes=[dict(volume) for volume in storage["extraVolumes"].values()],
+                        containers=[{"name": "notebook", "volumeMounts": [dict(mount) for mount in storage["extraVolumeMounts"].values()]}],
+                        security_context={"fsGroup": Z2JH_GID})
+    pod = hook(_Section(spec=pod_spec), spec.users[user])
     context = pod.spec.security_context
     env = values["singleuser"].get("extraEnv", {})
     identity = platform_identity("kubernetes", context.get("supplementalGroups") or (), _umask("kubernetes", env))

@@ -14,7 +14,7 @@ import pytest
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import manifests
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_spec
 from tests.dataplane.conftest import example_data
-from tests.dataplane.harness import BACKENDS, PLATFORM, Backend, Cell
+from tests.dataplane.harness import BACKENDS, PLATFORM, Backend, Cell, notebook_pods
 
 FLAVOURS = ("odh_notebooks", "odh_jsp", "z2jh")
 # Backends served over NFS, where the export's squashing applies (CephFS and EFS access points have none).
@@ -73,21 +73,16 @@ def outcomes(report, pods, operation):
     return dict(failed), len(ran)
 
 
-def run_cell(rendered, backend, flavour, root_squash, **options):
-    result = rendered[flavour]
-    cell = Cell(result["spec"], flavour, backend, root_squash, result, **options)
-    report = cell.run()
-    return cell, report
+def run_cell(rendered, backend, flavour, root_squash):
+    return Cell(rendered[flavour]["spec"], flavour, backend, root_squash, rendered[flavour]).run()
 
 
 @pytest.mark.parametrize("backend, flavour, root_squash", CELLS,
                          ids=["%s-%s-%s" % (b, f, "root_squash" if s else "no_root_squash") for b, f, s in CELLS])
 def test_cell(rendered, backend, flavour, root_squash):
-    from tests.dataplane.harness import notebook_pods
-
     spec = rendered[flavour]["spec"]
     want = expected(spec, backend, flavour, root_squash)
-    _cell, report = run_cell(rendered, BACKENDS[backend], flavour, root_squash)
+    report = run_cell(rendered, BACKENDS[backend], flavour, root_squash)
     pods = notebook_pods(spec, flavour)
     codes = dict((share, code) for share, (code, _output) in report.jobs.items())
     writes, writes_run = outcomes(report, pods, "write")
@@ -134,17 +129,12 @@ def test_mount_permissions_close_the_roots_but_must_keep_the_setgid_bit(rendered
     """csi-driver-nfs before v4.13.3 drops the setgid bit of mountPermissions, from v4.13.3 on it enforces it:
     a value whose setgid bit differs from what the kubelet leaves makes every notebook start walk the share."""
     backend = BACKENDS["nfs_csi"].with_mount_permissions(mode, version)
-    cell, report = run_cell(rendered, backend, "odh_notebooks", False)
+    report = run_cell(rendered, backend, "odh_notebooks", False)
     assert set(code for code, _output in report.jobs.values()) == {0}
     assert not any("limitation:" in output for _code, output in report.jobs.values())
-    rw_mounts = sum(1 for pod in notebook_pods_of(rendered, "odh_notebooks") for _s, ro in pod.mounts if not ro)
+    pods = notebook_pods(rendered["odh_notebooks"]["spec"], "odh_notebooks")
+    rw_mounts = sum(1 for pod in pods for _share, read_only in pod.mounts if not read_only)
     assert report.walks == (2 * rw_mounts if walks_every_start else 0)
-
-
-def notebook_pods_of(rendered, flavour):
-    from tests.dataplane.harness import notebook_pods
-
-    return notebook_pods(rendered[flavour]["spec"], flavour)
 
 
 class UnpreparedExport(Backend):
@@ -154,7 +144,7 @@ class UnpreparedExport(Backend):
         return ["service_created_root", dict(path=path, mode=0o777)], False
 
 
-def test_strict_mode_fails_a_job_whose_restricted_root_stays_open(rendered, tmp_path):
+def test_strict_mode_fails_a_job_whose_restricted_root_stays_open(rendered):
     data = example_data("odh_notebooks")
     data["storage_class"] = {"name": "prepared-nfs", "backend": "existing"}
     data["permissions"] = {"strict": True}
