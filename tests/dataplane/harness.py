@@ -174,9 +174,9 @@ def _mounts(volumes, claims):
 
 def odh_notebooks_pod(spec, user, claims):
     name = notebooks.jupyter_tile_name(user)
+    annotations = {notebooks.USERNAME_ANNOTATION: user, notebooks.STOP_ANNOTATION: "now"}
     live = {"apiVersion": "kubeflow.org/v1", "kind": "Notebook",
-            "metadata": {"name": name, "namespace": spec.namespace, "annotations": {notebooks.USERNAME_ANNOTATION: user,
-                                                                                   notebooks.STOP_ANNOTATION: "now"}},
+            "metadata": {"name": name, "namespace": spec.namespace, "annotations": annotations},
             "spec": {"template": {"spec": {"containers": [{"name": name, "image": "odh-notebook"}]}}}}
     plan = notebooks.plan_notebooks(spec, [live], spec.users)
     template = notebooks.apply_merge_patch(live, plan["patch"][0])["spec"]["template"]["spec"] if plan["patch"] else live["spec"]["template"]["spec"]
@@ -233,15 +233,14 @@ def notebook_pods(spec, flavour, distinct_uids=False):
     claims = dict((share.claim_name, share.name) for share in spec.shares)
     if flavour == "odh_jsp":
         profiles = [profile for _suffix, profile in jupyterhub.jsp_profiles(spec)]
-        build = lambda user: odh_jsp_pod(spec, user, claims, profiles)  # noqa: E731
+        builder, extra = odh_jsp_pod, (profiles,)
     elif flavour == "z2jh":
-        values, hook = jupyterhub.z2jh_values(spec), z2jh_hook(spec)
-        build = lambda user: z2jh_pod(spec, user, claims, values, hook)  # noqa: E731
+        builder, extra = z2jh_pod, (jupyterhub.z2jh_values(spec), z2jh_hook(spec))
     else:
-        build = lambda user: odh_notebooks_pod(spec, user, claims)  # noqa: E731
+        builder, extra = odh_notebooks_pod, ()
     grouped = collections.OrderedDict()
     for position, user in enumerate(sorted(spec.users)):
-        identity, fs_group, policy, mounts = build(user)
+        identity, fs_group, policy, mounts = builder(spec, user, claims, *extra)
         if distinct_uids:
             identity = identity._replace(uid=2000 + position)
         grouped.setdefault((identity, fs_group, policy, mounts), []).append(user)
@@ -360,8 +359,9 @@ class Cell(object):
 
     def _start(self, pods, failures):
         """Pods (index, pod) start: the node plugin and the kubelet act on their mounts; a failed step fails the pod."""
-        failed, walks = self._node(dict((index, [(self.paths[share], read_only, pod.fs_group, pod.policy)
-                                                  for share, read_only in pod.mounts]) for index, pod in pods))
+        mounts = dict((index, [(self.paths[share], read_only, pod.fs_group, pod.policy) for share, read_only in pod.mounts])
+                      for index, pod in pods)
+        failed, walks = self._node(mounts)
         failures.update(failed)
         return walks
 
