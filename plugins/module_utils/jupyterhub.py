@@ -30,6 +30,7 @@ import os
 import textwrap
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import access, manifests, z2jh_hook
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.data_plane import notebook_pod_settings
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import notebook_environment
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_users
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.yaml_text import plain_data
@@ -161,7 +162,9 @@ def jsp_profiles(spec, users=None):
         }
         for volume in lmod["volumes"]
     ]
-    everyone_env = lmod["env"] if env_for_everyone else {}
+    # JSP profiles carry env but no securityContext: the notebook settings' environment goes to every user.
+    everyone_env = dict(notebook_pod_settings(spec)["env"])
+    everyone_env.update(lmod["env"] if env_for_everyone else {})
     if everyone_volumes or everyone_env:
         profiles.append((JSP_EVERYONE, profile("every user", ["*"], everyone_volumes, everyone_env)))
     # ConfigMaps are numbered in signature-id order rather than named by id: a change that
@@ -272,6 +275,10 @@ def hook_data(spec, users=None):
     lmod = notebook_environment(spec)
     lmod_pieces = {"volumes": lmod["volumes"], "volume_mounts": lmod["volume_mounts"], "env": _env_list(lmod["env"])}
     tree_share = spec.lmod.share if spec.lmod is not None else None
+    settings = notebook_pod_settings(spec)
+    everyone = {"env": _env_list(settings["env"]), "security_context": settings["security_context"]}
+    if tree_share is None:
+        everyone.update(volumes=lmod_pieces["volumes"], volume_mounts=lmod_pieces["volume_mounts"], env=everyone["env"] + lmod_pieces["env"])
     return {
         "shares": [
             {
@@ -286,8 +293,9 @@ def hook_data(spec, users=None):
             for share in spec.shares
         ],
         "users": dict((user, list(groups)) for user, groups in sorted(_users(spec, users).items()) if groups),
-        # The LMod environment goes with the tree: for everyone, or for those who mount its share.
-        "everyone": lmod_pieces if tree_share is None else {},
+        # The notebook pod settings are for everyone; the LMod environment goes with the tree:
+        # for everyone, or for those who mount its share.
+        "everyone": everyone,
         "with_share": {tree_share: lmod_pieces} if tree_share is not None else {},
         "manage_groups": spec.jupyterhub.z2jh.manage_groups,
     }

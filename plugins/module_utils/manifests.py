@@ -12,8 +12,10 @@ __metaclass__ = type
 
 import hashlib
 import json
+import posixpath
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import directory_gid, directory_mode
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.data_plane import FS_GROUP_CHANGE_POLICY, Z2JH_FS_GID
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.storage import storage_class_manifest
 
 MANAGED_BY = "odh_rwx.shared_resources"
@@ -66,7 +68,7 @@ def restricted_pod_security_context(supplemental_groups=(), run_as_user=None, fs
         context["runAsUser"] = run_as_user
     if fs_group is not None:
         context["fsGroup"] = fs_group
-        context["fsGroupChangePolicy"] = "OnRootMismatch"
+        context["fsGroupChangePolicy"] = FS_GROUP_CHANGE_POLICY
     return context
 
 
@@ -152,78 +154,79 @@ def shared_volume_objects(spec):
     return objects
 
 
-def permission_spec(spec, share):
-    """What the directory preparation of a share depends on; its hash names the Job."""
+DIRECTORY_COMPONENT = "directory-preparation"
+DIRECTORY_SCRIPT = "share-directories"
+DIRECTORY_SCRIPT_DIR = "/etc/share-directories"
+
+
+def directory_script_config_map(spec, script):
+    """The ConfigMap that brings the directory Jobs their script (roles/shared_pvcs/files/share-directories)."""
     return {
-        "claim": share.claim_name,
-        "gid": directory_gid(spec, share),
-        "mode": directory_mode(share),
-        "directories": list(share.directories),
-        "restricted": share.restricted,
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": DIRECTORY_SCRIPT, "namespace": spec.namespace, "labels": managed_labels(DIRECTORY_COMPONENT)},
+        "data": {DIRECTORY_SCRIPT: script},
     }
 
 
-# POSIX sh, run as an arbitrary non-root uid holding the share's gid as a supplemental
-# group: chgrp/chmod work on what this uid owns; nothing relies on root, so root-squashed
-# exports work. A restricted share whose root others can still enter is an error.
-DIRECTORY_SCRIPT = r"""set -eu
-root="$SHARE_ROOT"
-prepare() {
-  mkdir -p "$1"
-  if chgrp "$SHARE_GID" "$1" 2>/dev/null && chmod "$SHARE_MODE" "$1" 2>/dev/null; then
-    echo "prepared $1: group $SHARE_GID, mode $SHARE_MODE"
-  else
-    echo "warning: $1 is not owned by uid $(id -u); left as $(stat -c '%U:%G %a' "$1")"
-  fi
-}
-prepare "$root"
-for dir in $SHARE_DIRECTORIES; do
-  prepare "$root/$dir"
-done
-mode=$(stat -c '%a' "$root")
-if [ "$SHARE_RESTRICTED" = "true" ] && [ $((0$mode & 7)) -ne 0 ]; then
-  echo "error: restricted share root $root has mode $mode: others can enter it." >&2
-  echo "Make the export's directory group $SHARE_GID mode $SHARE_MODE (or writable by this uid) and rerun." >&2
-  exit 1
-fi
-"""
+def directory_job_security_context(gid, run_as_user=None, fs_group=None):
+    """The identity of a directory Job: the one notebook pods have on the platform, never root.
+
+    ``fs_group``: None leaves the fsGroup to the platform (OpenShift's SCC injects the namespace's,
+    as it does for notebooks); an integer is the notebooks' group on Kubernetes (Zero to
+    JupyterHub: 100), given as runAsGroup and fsGroup so that the Job meets the share as they do;
+    True is the share's gid as fsGroup. Either way fsGroupChangePolicy OnRootMismatch, so that a
+    Job does not make the kubelet walk a share that already has the pods' group.
+    """
+    if isinstance(fs_group, bool):
+        context = restricted_pod_security_context([gid] if gid else [], run_as_user, gid if fs_group and gid else None)
+    else:
+        context = restricted_pod_security_context([gid] if gid else [], run_as_user, fs_group)
+        if fs_group is not None:
+            context["runAsGroup"] = fs_group
+    context["fsGroupChangePolicy"] = FS_GROUP_CHANGE_POLICY
+    return context
 
 
-def directory_job(spec, share, image, run_as_user=None, fs_group=False):
-    """The Job that gives a share's directories their tier gid, setgid bit and mode."""
-    permissions = permission_spec(spec, share)
-    digest = short_hash(permissions)
-    gid = permissions["gid"]
-    labels = managed_labels(
-        "directory-preparation", **{TIER_LABEL: share.tier, SHARE_LABEL: share.name, PERMISSIONS_HASH_LABEL: digest}
-    )
+def directory_job(spec, share, image, script, run_as_user=None, fs_group=None):
+    """The Job that runs share-directories on a share, named after a hash of everything it does."""
+    gid = directory_gid(spec, share)
     env = [
         {"name": "SHARE_ROOT", "value": SHARE_MOUNT},
         {"name": "SHARE_GID", "value": str(gid)},
-        {"name": "SHARE_MODE", "value": permissions["mode"]},
+        {"name": "SHARE_MODE", "value": directory_mode(share)},
         {"name": "SHARE_DIRECTORIES", "value": " ".join(share.directories)},
         {"name": "SHARE_RESTRICTED", "value": "true" if share.restricted else "false"},
+        {"name": "SHARE_STRICT", "value": "true" if spec.permissions.strict else "false"},
+        {"name": "SHARE_WRITABLE", "value": "true" if share.writers else "false"},
     ]
     pod_spec = {
         "serviceAccountName": JOBS_SERVICE_ACCOUNT,
         "automountServiceAccountToken": False,
         "restartPolicy": "Never",
-        "securityContext": restricted_pod_security_context(
-            [gid] if gid else [], run_as_user=run_as_user, fs_group=gid if fs_group and gid else None
-        ),
+        "securityContext": directory_job_security_context(gid, run_as_user, fs_group),
         "containers": [
             {
                 "name": "prepare",
                 "image": image,
-                "command": ["/bin/sh", "-c", DIRECTORY_SCRIPT],
+                "command": ["/bin/sh", posixpath.join(DIRECTORY_SCRIPT_DIR, DIRECTORY_SCRIPT)],
                 "env": env,
                 "securityContext": restricted_container_security_context(),
                 "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "64Mi"}},
-                "volumeMounts": [{"name": "share", "mountPath": SHARE_MOUNT}],
+                "volumeMounts": [
+                    {"name": "script", "mountPath": DIRECTORY_SCRIPT_DIR, "readOnly": True},
+                    {"name": "share", "mountPath": SHARE_MOUNT},
+                ],
             }
         ],
-        "volumes": [{"name": "share", "persistentVolumeClaim": {"claimName": share.claim_name}}],
+        "volumes": [
+            {"name": "script", "configMap": {"name": DIRECTORY_SCRIPT, "defaultMode": 0o444}},
+            {"name": "share", "persistentVolumeClaim": {"claimName": share.claim_name}},
+        ],
     }
+    # A Job's pod template is immutable: whatever changes it (the script included) makes a new Job.
+    digest = short_hash({"pod": pod_spec, "script": hashlib.sha256(script.encode("utf-8")).hexdigest()})
+    labels = managed_labels(DIRECTORY_COMPONENT, **{TIER_LABEL: share.tier, SHARE_LABEL: share.name, PERMISSIONS_HASH_LABEL: digest})
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
@@ -232,5 +235,12 @@ def directory_job(spec, share, image, run_as_user=None, fs_group=False):
     }
 
 
-def directory_jobs(spec, image, run_as_user=None, fs_group=False):
-    return [directory_job(spec, share, image, run_as_user, fs_group) for share in spec.shares]
+def directory_jobs(spec, image, script, run_as_user=None, fs_group=None):
+    """The script's ConfigMap, then one directory Job per share, in apply order.
+
+    ``fs_group`` None on a Zero to JupyterHub spec means the chart's singleuser.fsGid (100).
+    """
+    if fs_group is None and spec.jupyterhub is not None and spec.jupyterhub.flavor == "z2jh":
+        fs_group = Z2JH_FS_GID
+    jobs = [directory_job(spec, share, image, script, run_as_user, fs_group) for share in spec.shares]
+    return [directory_script_config_map(spec, script)] + jobs

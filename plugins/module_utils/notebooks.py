@@ -32,6 +32,7 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access im
     capped_accesses,
     pod_volumes,
 )
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.data_plane import notebook_pod_settings
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.k8s_compare import is_subset
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import NOTEBOOK_VOLUME as LMOD_VOLUME
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import VOLUME_NAME_PREFIX
@@ -199,7 +200,7 @@ def _env_list(env):
     return list(env or [])
 
 
-def reconcile_notebook(notebook, accesses, lmod_environment=None, owned_gids=()):
+def reconcile_notebook(notebook, accesses, lmod_environment=None, owned_gids=(), pod_settings=None):
     """The merge patch that gives ``notebook`` exactly ``accesses`` and the LMod environment, or None.
 
     ``accesses`` are the owner's (access.access_for_groups), empty when the owner may see
@@ -210,6 +211,8 @@ def reconcile_notebook(notebook, accesses, lmod_environment=None, owned_gids=())
     recorded in the annotation MANAGED_ENV_ANNOTATION, so that they leave it too once unwanted.
     ``owned_gids`` are the gids of the spec (collection_gids): a live supplemental group
     among them that the owner no longer gets is removed, any other gid is kept.
+    ``pod_settings`` is data_plane.notebook_pod_settings(spec): its securityContext keys are set
+    on the pod, its environment on the notebook container (recorded like the LMod variables).
 
     Returns None when the live notebook already is as desired, judged the way k8s_plan
     judges it (k8s_compare.is_subset), so that a None here and "unchanged" there agree.
@@ -223,7 +226,8 @@ def reconcile_notebook(notebook, accesses, lmod_environment=None, owned_gids=())
     pieces = pod_volumes(accesses)
     lmod_volumes = list(lmod_environment.get("volumes") or [])
     lmod_names = set(volume["name"] for volume in lmod_volumes) | set([LMOD_VOLUME])
-    wanted_env = _env_list(lmod_environment.get("env"))
+    pod_settings = pod_settings or {}
+    wanted_env = _env_list(lmod_environment.get("env")) + _env_list(pod_settings.get("env"))
     annotations = metadata.get("annotations") or {}
     previous_env = _env_names(annotations.get(MANAGED_ENV_ANNOTATION))
     owned_env = set(previous_env) | set(item["name"] for item in wanted_env)
@@ -250,10 +254,13 @@ def reconcile_notebook(notebook, accesses, lmod_environment=None, owned_gids=())
     containers[index] = container
     desired_pod["containers"] = containers
 
+    security_context = dict(pod_settings.get("security_context") or {})
     live_gids = (pod.get("securityContext") or {}).get("supplementalGroups") or []
     gids = _merge_gids(live_gids, pieces["supplemental_groups"], owned_gids)
     if gids or live_gids:
-        desired_pod["securityContext"] = {"supplementalGroups": gids}
+        security_context["supplementalGroups"] = gids
+    if security_context:
+        desired_pod["securityContext"] = security_context
 
     desired_metadata = {"name": metadata.get("name"), "namespace": metadata.get("namespace")}
     if metadata.get("resourceVersion"):
@@ -328,6 +335,7 @@ def plan_notebooks(spec, notebooks, users, lmod_environment=None, restart_runnin
     accesses_by_user = access_by_user(spec, users)
     nobody = access_for_groups(spec, ())
     owned_gids = collection_gids(spec)
+    pod_settings = notebook_pod_settings(spec)
     namespace_rules = _namespace_rules(spec, lmod_environment, available_shares)
     result = {"patch": [], "deferred": [], "unowned": [], "unchanged": [], "skipped": []}
     for notebook in sorted(notebooks or [], key=notebook_ref):
@@ -345,7 +353,7 @@ def plan_notebooks(spec, notebooks, users, lmod_environment=None, restart_runnin
         if namespace != spec.namespace:
             ceiling, environment = namespace_rules.get(namespace, ((), None))
             accesses = capped_accesses(accesses, ceiling)
-        desired = reconcile_notebook(notebook, accesses, environment, owned_gids)
+        desired = reconcile_notebook(notebook, accesses, environment, owned_gids, pod_settings)
         if desired is None:
             result["unchanged"].append(ref)
         elif is_stopped(notebook) or restart_running:

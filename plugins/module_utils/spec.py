@@ -36,6 +36,7 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validatio
 )
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec_jupyterhub import parse_jupyterhub
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec_lmod import parse_lmod
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec_permissions import DEFAULT_PERMISSIONS, parse_permissions
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec_storage import STATIC_VOLUME_BACKENDS, parse_storage_class
 
 DEFAULT_MOUNT_ROOT = "/opt/app-root/src/shared"
@@ -52,6 +53,7 @@ TOP_LEVEL_KEYS = (
     "quota",
     "lmod",
     "jupyterhub",
+    "permissions",
 )
 TIER_KEYS = ("readers", "writers", "gid", "restricted", "description")
 SHARE_KEYS = (
@@ -82,7 +84,8 @@ class SharedResourcesSpec(object):
     """A validated spec: tiers by name, shares in declaration order, users."""
 
     def __init__(
-        self, namespace, tiers, shares, users, storage_class=None, quota=None, create_namespace=False, lmod=None, jupyterhub=None
+        self, namespace, tiers, shares, users, storage_class=None, quota=None, create_namespace=False, lmod=None, jupyterhub=None,
+        permissions=DEFAULT_PERMISSIONS,
     ):
         self.namespace = namespace
         self.tiers = tiers
@@ -93,6 +96,7 @@ class SharedResourcesSpec(object):
         self.create_namespace = create_namespace
         self.lmod = lmod
         self.jupyterhub = jupyterhub
+        self.permissions = permissions
 
     def share(self, name):
         for share in self.shares:
@@ -385,6 +389,7 @@ def parse_spec(data):
     lmod = parse_lmod(collector, data.get("lmod"), shares)
     jupyterhub = parse_jupyterhub(collector, data.get("jupyterhub"), namespace)
     _check_static_volume_storage(collector, namespace, storage_class, jupyterhub)
+    permissions = parse_permissions(collector, data.get("permissions"), storage_class, shares)
     collector.raise_if_any()
     return SharedResourcesSpec(
         namespace=namespace,
@@ -396,4 +401,5 @@ def parse_spec(data):
         create_namespace=create_namespace,
         lmod=lmod,
         jupyterhub=jupyterhub,
+        permissions=permissions,
     )

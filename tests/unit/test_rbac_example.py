@@ -62,7 +62,7 @@ def written_kinds(example_spec):
     objects = (
         manifests.storage_class_objects(spec)
         + manifests.shared_volume_objects(spec)
-        + manifests.directory_jobs(spec, "ubi9")
+        + manifests.directory_jobs(spec, "ubi9", "#!/bin/sh\n")
         + lmod.lmod_sync_objects(spec, "#!/usr/bin/env python\n")
         + jupyterhub.jsp_profile_configmaps(spec, None)
         + [static_volume_manifest("lab", ShareAccess(spec.shares[0], "ro"), source), static_claim_manifest("lab", spec.shares[0])]

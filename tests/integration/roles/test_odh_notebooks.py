@@ -176,11 +176,16 @@ def test_converge_rerun_revoke_and_restart(k8s_emulator, cluster, tmp_path):
     assert share_volumes(carol) == share_mounts(carol) == {"shared-census": True, "shared-hr-records": False}
     assert pod(alice)["securityContext"]["supplementalGroups"] == [40001, 40002]
     assert pod(carol)["securityContext"]["supplementalGroups"] == [40001, 40003]
-    # The user's PVC, /dev/shm and the sidecar are untouched and in place, and so is the metadata.
+    # The notebook settings (docs/permissions.md): the kubelet walks a share once; team files group-writable.
+    assert pod(alice)["securityContext"]["fsGroupChangePolicy"] == "OnRootMismatch"
+    assert {"name": "NB_UMASK", "value": "0002"} in pod(alice)["containers"][0]["env"]
+    # The user's PVC, /dev/shm and the sidecar are untouched and in place, and so is the metadata
+    # but for the record of the variables the collection sets.
     assert pod(alice)["volumes"][:2] == pod(before["alice"])["volumes"]
     assert pod(alice)["containers"][0]["volumeMounts"][:2] == pod(before["alice"])["containers"][0]["volumeMounts"]
     assert pod(alice)["containers"][1] == pod(before["alice"])["containers"][1]
-    assert alice["metadata"]["annotations"] == before["alice"]["metadata"]["annotations"]
+    assert alice["metadata"]["annotations"] == dict(before["alice"]["metadata"]["annotations"],
+                                                    **{"shared-resources.odh-rwx.io/managed-env": "NB_UMASK"})
     assert live(cluster, "bob") == before["bob"]
 
     # Rerun: zero writes.

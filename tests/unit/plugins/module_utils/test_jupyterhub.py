@@ -130,7 +130,8 @@ def test_mixed_mode_everyone_share_stays_out_of_the_everyone_profile(example_spe
     assert profiles[0][0] == "everyone"  # no steward listed: read-only for everyone, common
     assert profiles[0][1]["volumes"][0]["name"] == "shared-census"
     profiles = profiles_of(spec, {"alice": ["team-a"], "writer": ["data-stewards"]})
-    assert "everyone" not in [suffix for suffix, _profile in profiles]
+    # The everyone-profile then only carries the notebook settings' environment (NB_UMASK).
+    assert [profile for suffix, profile in profiles if suffix == "everyone"][0].get("volumes") is None
     assert [p["volumes"][0]["persistentVolumeClaim"] for _s, p in profiles if p["users"] == ["writer"]] == [
         {"claimName": "census", "readOnly": False}
     ]
@@ -229,7 +230,10 @@ def test_hook_data(example_spec):
     data["lmod"] = {"share": "census", "source": {"type": "image", "image": "quay.io/x/tree:1", "path": "/tree"}}
     hook_data = jupyterhub.hook_data(z2jh_spec(data))
     assert hook_data["users"] == {"Alice": ["team-a"]}  # names as listed: the hub normalises them
-    assert hook_data["everyone"] == {} and list(hook_data["with_share"]) == ["census"]
+    assert hook_data["everyone"] == {
+        "env": [{"name": "NB_UMASK", "value": "0002"}], "security_context": {"fsGroupChangePolicy": "OnRootMismatch"},
+    }
+    assert list(hook_data["with_share"]) == ["census"]
     assert hook_data["with_share"]["census"]["volumes"] == [] and hook_data["with_share"]["census"]["env"][0]["name"] == "BASH_ENV"
     assert hook_data["shares"][2] == {
         "name": "hr-records", "volume_name": "shared-hr-records", "claim_name": "hr-records",

@@ -12,6 +12,8 @@ from tests.support.schema import schema_errors
 
 IMAGE = "registry.access.redhat.com/ubi9/ubi-minimal:9.6"
 EXAMPLE_INVENTORY = "examples/inventory/group_vars/all/shared_resources.yml"
+with open("roles/shared_pvcs/files/share-directories") as _script:
+    SCRIPT = _script.read()
 
 
 @pytest.fixture
@@ -30,7 +32,7 @@ def all_objects(data, **job_options):
     return (
         manifests.storage_class_objects(spec)
         + manifests.shared_volume_objects(spec)
-        + manifests.directory_jobs(spec, IMAGE, **job_options)
+        + manifests.directory_jobs(spec, IMAGE, SCRIPT, **job_options)
     )
 
 
@@ -110,7 +112,7 @@ def test_directory_modes(example_spec):
 
 def test_directory_job(full_spec):
     spec = parse_spec(full_spec)
-    job = manifests.directory_job(spec, spec.shares[0], IMAGE)
+    job = manifests.directory_job(spec, spec.shares[0], IMAGE, SCRIPT)
     pod = job["spec"]["template"]["spec"]
     env = dict((item["name"], item["value"]) for item in pod["containers"][0]["env"])
     assert env == {
@@ -119,41 +121,85 @@ def test_directory_job(full_spec):
         "SHARE_MODE": "2775",
         "SHARE_DIRECTORIES": "raw curated/2026",
         "SHARE_RESTRICTED": "false",
+        "SHARE_STRICT": "false",
+        "SHARE_WRITABLE": "true",
     }
-    assert pod["securityContext"]["supplementalGroups"] == [40001]
-    assert "runAsUser" not in pod["securityContext"] and "fsGroup" not in pod["securityContext"]
-    assert pod["volumes"] == [{"name": "share", "persistentVolumeClaim": {"claimName": "census"}}]
+    assert pod["containers"][0]["command"] == ["/bin/sh", "/etc/share-directories/share-directories"]
+    # The platform decides uid and fsGroup (OpenShift's SCC injects them); the kubelet walks the share at most once.
+    assert pod["securityContext"] == {
+        "runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}, "supplementalGroups": [40001],
+        "fsGroupChangePolicy": "OnRootMismatch",
+    }
+    assert pod["volumes"] == [
+        {"name": "script", "configMap": {"name": "share-directories", "defaultMode": 0o444}},
+        {"name": "share", "persistentVolumeClaim": {"claimName": "census"}},
+    ]
     assert pod["automountServiceAccountToken"] is False
     digest = job["metadata"]["labels"]["shared-resources.odh-rwx.io/permissions-hash"]
     assert job["metadata"]["name"] == "dirs-census-" + digest[:8]
     assert job["spec"]["template"]["metadata"]["labels"] == job["metadata"]["labels"]
 
 
-def test_directory_job_name_follows_permissions_only(full_spec):
+def test_directory_jobs_come_after_their_script(full_spec):
     spec = parse_spec(full_spec)
-    name = manifests.directory_job(spec, spec.shares[0], IMAGE)["metadata"]["name"]
+    objects = manifests.directory_jobs(spec, IMAGE, SCRIPT)
+    assert [obj["kind"] for obj in objects] == ["ConfigMap"] + ["Job"] * 3
+    assert objects[0]["metadata"]["name"] == "share-directories"
+    assert objects[0]["data"] == {"share-directories": SCRIPT}
+
+
+def test_directory_job_name_follows_what_the_job_does(full_spec):
+    spec = parse_spec(full_spec)
+    name = manifests.directory_job(spec, spec.shares[0], IMAGE, SCRIPT)["metadata"]["name"]
     resized = copy.deepcopy(full_spec)
     resized["shares"][0]["size"] = "500Gi"
     resized_spec = parse_spec(resized)
-    assert manifests.directory_job(resized_spec, resized_spec.shares[0], "other:image")["metadata"]["name"] == name
+    assert manifests.directory_job(resized_spec, resized_spec.shares[0], IMAGE, SCRIPT)["metadata"]["name"] == name
     regrouped = copy.deepcopy(full_spec)
     regrouped["shares"][0]["gid"] = 40100
     regrouped_spec = parse_spec(regrouped)
-    assert manifests.directory_job(regrouped_spec, regrouped_spec.shares[0], IMAGE)["metadata"]["name"] != name
+    # A Job's pod template is immutable: a new gid, image, identity or script is a new Job.
+    assert manifests.directory_job(regrouped_spec, regrouped_spec.shares[0], IMAGE, SCRIPT)["metadata"]["name"] != name
+    assert manifests.directory_job(spec, spec.shares[0], "other:image", SCRIPT)["metadata"]["name"] != name
+    assert manifests.directory_job(spec, spec.shares[0], IMAGE, SCRIPT, run_as_user=1001)["metadata"]["name"] != name
+    assert manifests.directory_job(spec, spec.shares[0], IMAGE, SCRIPT + "\n")["metadata"]["name"] != name
 
 
 def test_job_options(full_spec):
     spec = parse_spec(full_spec)
-    context = manifests.directory_job(spec, spec.shares[2], IMAGE, run_as_user=1001, fs_group=True)["spec"]["template"]["spec"]["securityContext"]
-    assert context["runAsUser"] == 1001
-    assert context["fsGroup"] == 40003
-    assert context["fsGroupChangePolicy"] == "OnRootMismatch"
+    context = manifests.directory_job(spec, spec.shares[2], IMAGE, SCRIPT, run_as_user=1001, fs_group=True)["spec"]["template"]["spec"]["securityContext"]
+    assert (context["runAsUser"], context["fsGroup"], context["fsGroupChangePolicy"]) == (1001, 40003, "OnRootMismatch")
+    assert "runAsGroup" not in context
+    # The notebooks' group on Kubernetes: the Job meets the share as notebook pods do.
+    context = manifests.directory_job(spec, spec.shares[2], IMAGE, SCRIPT, run_as_user=1001, fs_group=100)["spec"]["template"]["spec"]["securityContext"]
+    assert (context["runAsGroup"], context["fsGroup"], context["supplementalGroups"]) == (100, 100, [40003])
+
+
+def test_zero_to_jupyterhub_jobs_get_the_chart_fs_gid(full_spec):
+    full_spec["jupyterhub"] = {"flavor": "z2jh", "values_path": "/tmp/values.yaml"}
+    spec = parse_spec(full_spec)
+    for job in manifests.directory_jobs(spec, IMAGE, SCRIPT, run_as_user=1001)[1:]:
+        context = job["spec"]["template"]["spec"]["securityContext"]
+        assert (context["runAsGroup"], context["fsGroup"]) == (100, 100)
+    job = manifests.directory_jobs(spec, IMAGE, SCRIPT, run_as_user=1001, fs_group=False)[1]
+    assert "fsGroup" not in job["spec"]["template"]["spec"]["securityContext"]
+
+
+def test_strict_mode_and_readers_only_shares_reach_the_script(full_spec):
+    full_spec["storage_class"]["parameters"]["mountPermissions"] = "0770"
+    full_spec["permissions"] = {"strict": True}
+    full_spec["shares"][1]["writers"] = []
+    spec = parse_spec(full_spec)
+    envs = [dict((item["name"], item["value"]) for item in job["spec"]["template"]["spec"]["containers"][0]["env"])
+            for job in manifests.directory_jobs(spec, IMAGE, SCRIPT)[1:]]
+    assert [env["SHARE_STRICT"] for env in envs] == ["true"] * 3
+    assert [env["SHARE_WRITABLE"] for env in envs] == ["true", "false", "true"]
 
 
 def test_long_share_names_give_valid_job_names(example_spec):
     example_spec["shares"][0]["name"] = "a" * 63
     spec = parse_spec(example_spec)
-    name = manifests.directory_job(spec, spec.shares[0], IMAGE)["metadata"]["name"]
+    name = manifests.directory_job(spec, spec.shares[0], IMAGE, SCRIPT)["metadata"]["name"]
     assert is_dns1123_label(name)
 
 
@@ -194,7 +240,7 @@ def test_odh_1_directories_belong_to_the_group_of_every_openshift_pod(full_spec)
     # jupyterhub-singleuser-profiles cannot give notebook pods the tier gids.
     full_spec["jupyterhub"] = {"flavor": "odh_jsp"}
     spec = parse_spec(full_spec)
-    job = manifests.directory_job(spec, spec.shares[2], IMAGE, fs_group=True)
+    job = manifests.directory_job(spec, spec.shares[2], IMAGE, SCRIPT, fs_group=True)
     pod = job["spec"]["template"]["spec"]
     env = dict((item["name"], item["value"]) for item in pod["containers"][0]["env"])
     assert (env["SHARE_GID"], env["SHARE_MODE"], env["SHARE_RESTRICTED"]) == ("0", "2770", "true")
@@ -202,4 +248,4 @@ def test_odh_1_directories_belong_to_the_group_of_every_openshift_pod(full_spec)
     assert restricted_violations(pod) == []
     full_spec["jupyterhub"] = {"flavor": "odh_notebooks"}
     other = parse_spec(full_spec)
-    assert manifests.directory_job(other, other.shares[2], IMAGE)["metadata"]["name"] != job["metadata"]["name"]
+    assert manifests.directory_job(other, other.shares[2], IMAGE, SCRIPT)["metadata"]["name"] != job["metadata"]["name"]

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import notebooks as nb
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import access_for_groups, audience_accesses
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.data_plane import notebook_pod_settings
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.k8s_compare import UNCHANGED, UPDATE, decide
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_spec
 from tests.support.schema import schema_errors
@@ -296,7 +297,8 @@ def test_plan_sorts_stopped_running_unowned_and_unchanged(spec):
     unowned = notebook("someone", name="hand-made")
     del unowned["metadata"]["annotations"]["opendatahub.io/username"]
     del unowned["metadata"]["annotations"]["opendatahub.io/user"]
-    done = nb.apply_merge_patch(notebook("bob"), nb.reconcile_notebook(notebook("bob"), accesses(spec, "bob"), None, nb.collection_gids(spec)))
+    done = nb.apply_merge_patch(notebook("bob"), nb.reconcile_notebook(
+        notebook("bob"), accesses(spec, "bob"), None, nb.collection_gids(spec), notebook_pod_settings(spec)))
     broken = {"metadata": {"name": "x", "namespace": "n", "annotations": {"opendatahub.io/username": "x"}}, "spec": {}}
     notebooks = [notebook("alice", stopped=True), notebook("carol", stopped=False), unowned, done, broken]
     plan = nb.plan_notebooks(spec, notebooks, spec.users)

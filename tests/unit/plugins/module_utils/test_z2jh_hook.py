@@ -93,7 +93,7 @@ def test_each_share_once_in_the_tier_mode_with_its_gids(example_spec):
         pod = hook(spawner_for("someone", groups, manage_groups=True), model_pod(volumes=[SimpleNamespace(name="home")]))
         assert shares_in(pod) == expected_shares(spec, groups)
         gids = sorted(set(item.share.gid for item in access.access_for_groups(spec, groups)))
-        assert pod.spec.security_context == {"supplementalGroups": gids}
+        assert pod.spec.security_context == {"fsGroupChangePolicy": "OnRootMismatch", "supplementalGroups": gids}
         assert name_of(pod.spec.volumes[0]) == "home"
 
 
@@ -134,7 +134,7 @@ def test_a_taken_path_or_name_is_left_to_its_owner_and_logged(example_spec):
     spawner = spawner_for("alice", ["team-a"], manage_groups=True)
     pod = hook_for(spec)(spawner, pod)
     assert [name_of(volume) for volume in pod.spec.volumes] == ["mine", "shared-census"]
-    assert pod.spec.security_context == {"supplementalGroups": [40001]}  # no gid of a share not mounted
+    assert pod.spec.security_context == {"fsGroupChangePolicy": "OnRootMismatch", "supplementalGroups": [40001]}  # no gid of a share not mounted
     assert spawner.log.records == [
         ("error", "odh_rwx.shared_resources: share projects not mounted: the pod already has a volume named shared-projects "
                   "or a mount at /opt/app-root/src/projects"),
