@@ -26,7 +26,7 @@ __metaclass__ = type
 import json
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import access, manifests
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import notebook_environment
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import notebook_environment, z2jh_image
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_users
 
 
@@ -365,4 +365,9 @@ def z2jh_values(spec):
     singleuser = {"storage": {"extraVolumes": volumes, "extraVolumeMounts": mounts}}
     if lmod["env"]:
         singleuser["extraEnv"] = dict(lmod["env"])
+    # The notebook image with Lmod (lmod.notebook_image) as every user's image: a mapping, which
+    # Helm merges; a profileList entry would replace the operator's whole list.
+    image = z2jh_image(spec)
+    if image is not None:
+        singleuser["image"] = image
     return {"singleuser": singleuser, "hub": {"extraConfig": {Z2JH_CONFIG_KEY: hook_snippet(spec)}}}
