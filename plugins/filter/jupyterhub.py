@@ -64,7 +64,8 @@ def _represent_text(dumper, value):
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-# multi: ansible-core 2.19 hands filters tagged str subclasses, which add_representer(str) does not match.
+_LiteralDumper.add_representer(str, _represent_text)
+# ansible-core 2.19 hands filters tagged str subclasses, which add_representer(str) does not match.
 _LiteralDumper.add_multi_representer(str, _represent_text)
 
 

@@ -7,6 +7,7 @@ package and reads the variable. The fixture's ``Python`` module puts a fake ``py
 PATH: the kernel still runs the Jupyter server's own interpreter.
 """
 
+import contextlib
 import json
 import os
 import subprocess
@@ -86,13 +87,21 @@ def test_jupyter_finds_the_kernels_through_jupyter_path(tree, monkeypatch):
     assert "broken" in specs
 
 
-def start_kernel(publisher, name, monkeypatch, log_path):
+@contextlib.contextmanager
+def kernel_client(publisher, name, monkeypatch, log_path):
+    """Start kernel ``name`` as a Jupyter server does (its output to ``log_path``); yield a client with channels."""
     monkeypatch.setenv("JUPYTER_PATH", kernel_env(publisher)["JUPYTER_PATH"])
     monkeypatch.setenv("HOME", publisher.home)
     manager = jupyter_client.KernelManager(kernel_name=name)
-    log = open(log_path, "w")
-    manager.start_kernel(env=kernel_env(publisher), stderr=log, stdout=log)
-    return manager, log
+    with open(log_path, "w") as log:
+        manager.start_kernel(env=kernel_env(publisher), stderr=log, stdout=log)
+        client = manager.client()
+        try:
+            client.start_channels()
+            yield client
+        finally:
+            client.stop_channels()
+            manager.shutdown_kernel(now=True)
 
 
 def run_code(client, code):
@@ -110,10 +119,7 @@ def run_code(client, code):
 
 def test_kernel_starts_with_its_modules(tree, monkeypatch, tmp_path):
     publisher, _out = tree
-    manager, log = start_kernel(publisher, "pytool", monkeypatch, tmp_path / "kernel.log")
-    client = manager.client()
-    try:
-        client.start_channels()
+    with kernel_client(publisher, "pytool", monkeypatch, tmp_path / "kernel.log") as client:
         client.wait_for_ready(timeout=60)
         status, output = run_code(client, "\n".join([
             "import os, sys, pytool",
@@ -121,10 +127,6 @@ def test_kernel_starts_with_its_modules(tree, monkeypatch, tmp_path):
             "print(pytool.WHERE)",
             "print(sys.executable)",
         ]))
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
-        log.close()
     assert status == "ok", output
     answer, where, executable = output.splitlines()
     assert answer == "42 shared-tree Python/3.12:pytool/1.0"
@@ -136,16 +138,9 @@ def test_kernel_starts_with_its_modules(tree, monkeypatch, tmp_path):
 
 def test_a_kernel_whose_module_is_missing_fails_with_its_name_in_the_log(tree, monkeypatch, tmp_path):
     publisher, _out = tree
-    manager, log = start_kernel(publisher, "broken", monkeypatch, tmp_path / "kernel.log")
-    client = manager.client()
-    try:
-        client.start_channels()
+    with kernel_client(publisher, "broken", monkeypatch, tmp_path / "kernel.log") as client:
         with pytest.raises(RuntimeError, match="Kernel died"):
             client.wait_for_ready(timeout=60)
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
-        log.close()
     text = (tmp_path / "kernel.log").read_text()
     assert '"nosuchmodule/9.9"' in text  # Lmod's own message names it
     assert "lmod-kernel: kernel 'broken' does not start: module load hello nosuchmodule/9.9 failed" in text

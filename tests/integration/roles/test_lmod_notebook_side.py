@@ -10,7 +10,6 @@ import copy
 import json
 import os
 import subprocess
-import textwrap
 
 import jsonschema
 import pytest
@@ -18,7 +17,7 @@ import yaml
 from kubernetes import config, dynamic
 
 from tests.support.openshift import dashboard_workbench_images, image_stream_crd, image_stream_errors, imported
-from tests.support.playbooks import REPO_ROOT, ansible_env, run_playbook
+from tests.support.playbooks import REPO_ROOT, ansible_env, run_playbook, run_role
 
 EXAMPLE = os.path.join(REPO_ROOT, "examples", "inventory", "group_vars", "all", "shared_resources.yml")
 SITE = os.path.join(REPO_ROOT, "playbooks", "site.yml")
@@ -118,16 +117,7 @@ def test_z2jh_values_carry_the_image_and_jupyter_path(tmp_path):
 
 
 def run_jupyterhub_role(k8s_emulator, tmp_path, data, *options):
-    playbook = tmp_path / "notebooks.yml"
-    playbook.write_text(textwrap.dedent("""\
-        - hosts: localhost
-          gather_facts: false
-          roles:
-            - role: odh_rwx.shared_resources.jupyterhub
-        """))
-    extra = tmp_path / "spec.json"
-    extra.write_text(json.dumps({"shared_resources": data}))
-    completed = run_playbook(playbook, "-e", "@" + str(extra), *options, env=ansible_env(k8s_emulator.env()))
+    completed = run_role(tmp_path, "jupyterhub", {"shared_resources": data}, *options, env=ansible_env(k8s_emulator.env()))
     assert completed.returncode == 0, completed.stdout[-4000:]
 
 
