@@ -128,7 +128,9 @@ def test_odh_notebooks_image_stream_in_the_dashboard_namespace(k8s_emulator, tmp
     for name in ("opendatahub", "rhods-notebooks"):
         namespaces.create(body={"metadata": {"name": name}})
     data = example(flavor="odh_notebooks")
-    image_streams = lambda: client.resources.get(api_version="image.openshift.io/v1", kind="ImageStream").get(namespace="opendatahub").items
+
+    def image_streams():
+        return client.resources.get(api_version="image.openshift.io/v1", kind="ImageStream").get(namespace="opendatahub").items
 
     run_jupyterhub_role(k8s_emulator, tmp_path, data)
     live = [item.to_dict() for item in image_streams()]
