@@ -109,6 +109,7 @@ bench: venv system-deps
 	python tools/bench_site.py
 	python tools/bench_notebooks.py
 	python tools/bench_ownership.py
+	python tools/bench_lmod_notebook.py
 
 clean:
 	rm -rf build $(DEMO_DIR) .collections tests/output

@@ -31,7 +31,7 @@ import textwrap
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import access, manifests, z2jh_hook
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.data_plane import notebook_pod_settings
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import notebook_environment
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import notebook_environment, z2jh_image
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_users
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.yaml_text import plain_data
 
@@ -337,11 +337,17 @@ def z2jh_values(spec, users=None):
     ``extraVolumeMounts`` are lists before chart 4.3.0 and may be lists after; the hook also leaves
     an operator's environment variable of the same name alone, and sets the LMod environment only
     for the users who mount the tree. What is left are mappings in mappings that every chart from
-    4.0.0 to 4.4.0 accepts: a
-    ``hub.extraConfig`` entry and, unless ``z2jh.manage_groups`` is false, the pass-through
-    ``hub.config.Authenticator.manage_groups``.
+    4.0.0 to 4.4.0 accepts: a ``hub.extraConfig`` entry, unless ``z2jh.manage_groups`` is false the
+    pass-through ``hub.config.Authenticator.manage_groups``, and with ``lmod.notebook_image`` the
+    ``singleuser.image`` name and tag.
     """
     hub = {"extraConfig": {Z2JH_CONFIG_KEY: z2jh_snippet(spec, users)}}
     if spec.jupyterhub.z2jh.manage_groups:
         hub["config"] = {"Authenticator": {"manage_groups": True}}
-    return {"hub": hub}
+    values = {"hub": hub}
+    # The notebook image with Lmod (lmod.notebook_image) as every user's image: a mapping of
+    # scalars, which Helm merges; a profileList entry would replace the operator's whole list.
+    image = z2jh_image(spec)
+    if image is not None:
+        values["singleuser"] = {"image": image}
+    return values

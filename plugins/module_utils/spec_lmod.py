@@ -19,6 +19,7 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validatio
     EVERYONE,
     RESERVED_MOUNT_PATHS,
     check_keys,
+    check_name,
     check_subdomain,
     describe_type,
     suggest,
@@ -35,6 +36,9 @@ LMOD_KEYS = (
     "default_modules",
     "image",
     "lmod_prefix",
+    "kernels",
+    "jupyter_path",
+    "notebook_image",
 )
 SOURCE_TYPES = ("image", "git", "http_archive", "pvc")
 # Fields of each source type, required ones first; pvc's path is optional (the claim's root).
@@ -69,12 +73,28 @@ _CRON_FIELDS = (
     ("day of week", 0, 7, _DAY_NAMES),
 )
 
-LmodSource = namedtuple("LmodSource", "type image path url ref sha256 claim_name")
-LmodSpec = namedtuple(
-    "LmodSpec",
-    "share claim_name gid mount_path modulefiles_dir source schedule keep_releases default_modules image lmod_prefix",
+KERNEL_KEYS = ("name", "display_name", "modules")
+# jupyter_client lists kernel directories by lower-cased name and takes [a-z0-9._-]
+# (kernelspec.py _kernel_name_pat); lmod-sync checks the same.
+_KERNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+# The notebook image's own kernel: JUPYTER_PATH comes first, so a tree kernel of that name would hide it.
+IMAGE_KERNEL = "python3"
+NOTEBOOK_IMAGE_KEYS = ("image", "display_name", "description", "name", "namespace")
+# [registry[:port]/]path[:tag][@digest], as container tools read it; a tag is required here.
+_IMAGE_REFERENCE = re.compile(
+    r"^(?P<repository>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r":(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(?P<digest>@sha256:[0-9a-f]{64})?$"
 )
 
+LmodSource = namedtuple("LmodSource", "type image path url ref sha256 claim_name")
+LmodKernel = namedtuple("LmodKernel", "name display_name modules")
+# image: the full reference; repository, tag, digest: its parts; name: the ImageStream's; namespace: None for the flavour's default.
+NotebookImage = namedtuple("NotebookImage", "image repository tag digest display_name description name namespace")
+LmodSpec = namedtuple(
+    "LmodSpec",
+    "share claim_name gid mount_path modulefiles_dir source schedule keep_releases default_modules image lmod_prefix "
+    "kernels jupyter_path notebook_image",
+)
 
 def _check_string(collector, path, value, what, example):
     if not isinstance(value, str) or not value.strip() or any(character.isspace() for character in value):
@@ -329,19 +349,136 @@ def _check_keep_releases(collector, value):
     return value
 
 
-def _check_default_modules(collector, value):
+def _check_modules(collector, path, value):
+    """A list of module names; returns them as a tuple, or None when invalid."""
     if not isinstance(value, list):
-        collector.add("lmod.default_modules", "must be a list of module names such as [Python], got %s" % describe_type(value))
-        return ()
+        collector.add(path, "must be a list of module names such as [Python], got %s" % describe_type(value))
+        return None
     valid = True
     for position, module in enumerate(value):
-        if not isinstance(module, str) or not module or _UNSAFE_PATH_CHARS.search(module):
+        if not isinstance(module, str) or not module or module.startswith("-") or _UNSAFE_PATH_CHARS.search(module):
             collector.add(
-                "lmod.default_modules[%d]" % position,
-                "invalid module %r: use a module name such as Python or Python/3.12, without spaces or ':'" % (module,),
+                "%s[%d]" % (path, position),
+                "invalid module %r: use a module name such as Python or Python/3.12, without spaces, quotes or ':', "
+                "not starting with '-'" % (module,),
             )
             valid = False
-    return tuple(value) if valid else ()
+    return tuple(value) if valid else None
+
+
+def _check_default_modules(collector, value):
+    return _check_modules(collector, "lmod.default_modules", value) or ()
+
+
+def _parse_kernel(collector, path, data):
+    if not isinstance(data, dict):
+        collector.add(path, "must be a mapping with name, display_name and modules, got %s" % describe_type(data))
+        return None
+    check_keys(collector, path, data, KERNEL_KEYS)
+    missing = [key for key in KERNEL_KEYS if key not in data]
+    for key in missing:
+        collector.add("%s.%s" % (path, key), "missing: a kernel needs name, display_name and modules")
+    name, display_name = data.get("name"), data.get("display_name")
+    valid = not missing
+    if "name" in data and not (isinstance(name, str) and _KERNEL_NAME.match(name)):
+        collector.add(
+            path + ".name",
+            "invalid kernel name %r: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit, "
+            "such as python-gpu (Jupyter's kernelspec names)" % (name,),
+        )
+        valid = False
+    elif name == IMAGE_KERNEL:
+        collector.add(
+            path + ".name",
+            "kernel name %r would hide the notebook image's own Python kernel from every user: pick another name" % name,
+        )
+        valid = False
+    if "display_name" in data and not (isinstance(display_name, str) and display_name.strip()):
+        collector.add(path + ".display_name", "must be the name JupyterLab's launcher shows, such as 'Python 3 (GPU stack)'")
+        valid = False
+    modules = None
+    if "modules" in data:
+        modules = _check_modules(collector, path + ".modules", data["modules"])
+        if modules == ():
+            collector.add(path + ".modules", "is empty: list the modules the kernel loads, such as [Python, SciPy-bundle]")
+            modules = None
+    if not valid or modules is None:
+        return None
+    return LmodKernel(name, display_name, modules)
+
+
+def _parse_kernels(collector, value):
+    """The kernels that start with their modules; None when invalid."""
+    if not isinstance(value, list):
+        collector.add("lmod.kernels", "must be a list of {name, display_name, modules}, got %s" % describe_type(value))
+        return None
+    kernels, seen = [], set()
+    for position, data in enumerate(value):
+        path = "lmod.kernels[%d]" % position
+        kernel = _parse_kernel(collector, path, data)
+        if kernel is not None and kernel.name in seen:
+            collector.add(path + ".name", "kernel %r is listed twice: kernel names must be unique" % kernel.name)
+        elif kernel is not None:
+            seen.add(kernel.name)
+            kernels.append(kernel)
+    return tuple(kernels) if len(kernels) == len(value) else None
+
+
+def _parse_jupyter_path(collector, value):
+    """Directories JUPYTER_PATH keeps after the tree's: the image's own, which a pod variable cannot extend."""
+    if not isinstance(value, list):
+        collector.add("lmod.jupyter_path", "must be a list of directories such as [/opt/conda/share/jupyter], got %s" % describe_type(value))
+        return None
+    results = [_check_absolute_path(collector, "lmod.jupyter_path[%d]" % i, item, "/opt/conda/share/jupyter") for i, item in enumerate(value)]
+    return tuple(dict.fromkeys(value)) if all(results) else None
+
+
+def _parse_notebook_image(collector, data):
+    """The notebook image with Lmod that users pick; None when invalid."""
+    path = "lmod.notebook_image"
+    if not isinstance(data, dict):
+        collector.add(path, "must be a mapping with image and display_name, got %s" % describe_type(data))
+        return None
+    check_keys(collector, path, data, NOTEBOOK_IMAGE_KEYS)
+    valid = True
+    for key in ("image", "display_name"):
+        if key not in data:
+            collector.add("%s.%s" % (path, key), "missing: a notebook image needs image and display_name")
+            valid = False
+    image = data.get("image")
+    reference = _IMAGE_REFERENCE.match(image) if isinstance(image, str) else None
+    if "image" in data and reference is None:
+        collector.add(
+            path + ".image",
+            "invalid image %r: use a reference with a tag, such as quay.io/example/lmod-notebook:2026.11 "
+            "(a digest may follow the tag)" % (image,),
+        )
+        valid = False
+    for key in ("display_name", "description"):
+        if key in data and not (isinstance(data[key], str) and data[key].strip()):
+            collector.add("%s.%s" % (path, key), "must be a non-empty string")
+            valid = False
+    name = data.get("name")
+    if name is None and reference is not None:
+        name = reference.group("repository").rsplit("/", 1)[-1].replace("_", "-").replace(".", "-")
+        if not check_name(collector, path + ".name", name, "ImageStream name (from the image)"):
+            valid = False
+    elif name is not None and not check_name(collector, path + ".name", name, "ImageStream name"):
+        valid = False
+    if "namespace" in data and not check_name(collector, path + ".namespace", data["namespace"], "namespace"):
+        valid = False
+    if not valid:
+        return None
+    return NotebookImage(
+        image=image,
+        repository=reference.group("repository"),
+        tag=reference.group("tag"),
+        digest=(reference.group("digest") or "")[1:] or None,
+        display_name=data["display_name"],
+        description=data.get("description"),
+        name=name,
+        namespace=data.get("namespace"),
+    )
 
 
 def parse_lmod(collector, data, shares):
@@ -367,7 +504,11 @@ def parse_lmod(collector, data, shares):
     image_ok = _check_string(collector, "lmod.image", image, "image", DEFAULT_SYNC_IMAGE)
     lmod_prefix = data.get("lmod_prefix", DEFAULT_LMOD_PREFIX)
     prefix_ok = _check_absolute_path(collector, "lmod.lmod_prefix", lmod_prefix, DEFAULT_LMOD_PREFIX)
-    if location is None or source is None or not (modulefiles_ok and image_ok and prefix_ok) or keep_releases is None:
+    kernels = _parse_kernels(collector, data.get("kernels", []))
+    jupyter_path = _parse_jupyter_path(collector, data.get("jupyter_path", []))
+    notebook_image = _parse_notebook_image(collector, data["notebook_image"]) if data.get("notebook_image") is not None else None
+    optional_ok = kernels is not None and jupyter_path is not None and (notebook_image is not None or data.get("notebook_image") is None)
+    if location is None or source is None or not (modulefiles_ok and image_ok and prefix_ok and optional_ok) or keep_releases is None:
         return None
     claim_name, gid, mount_path = location
     return LmodSpec(
@@ -382,6 +523,9 @@ def parse_lmod(collector, data, shares):
         default_modules=default_modules,
         image=image,
         lmod_prefix=lmod_prefix,
+        kernels=kernels,
+        jupyter_path=jupyter_path,
+        notebook_image=notebook_image,
     )
 
 

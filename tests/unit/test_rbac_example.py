@@ -27,6 +27,7 @@ RESOURCES = {
     "CronJob": ("batch", "cronjobs", False),
     "Pod": ("", "pods", False),
     "Notebook": ("kubeflow.org", "notebooks", False),
+    "ImageStream": ("image.openshift.io", "imagestreams", False),
 }
 READ_MODULES = ("kubernetes.core.k8s_info", "kubernetes.core.k8s_log")
 
@@ -55,7 +56,9 @@ def written_kinds(example_spec):
     example_spec["create_namespace"] = True
     example_spec["quota"] = {"claims": 10}
     example_spec["lmod"] = {"share": "census", "source": {"type": "image", "image": "quay.io/example/apps:1", "path": "/apps"},
-                            "schedule": "0 3 * * *"}
+                            "schedule": "0 3 * * *",
+                            "kernels": [{"name": "python-scipy", "display_name": "SciPy", "modules": ["SciPy-bundle"]}],
+                            "notebook_image": {"image": "quay.io/example/lmod-notebook:1", "display_name": "LMod"}}
     example_spec["jupyterhub"] = {"flavor": "odh_jsp"}
     spec = parse_spec(example_spec)
     source = {"spec": {"nfs": {"server": "nfs", "path": "/x/census"}}}
@@ -63,7 +66,8 @@ def written_kinds(example_spec):
         manifests.storage_class_objects(spec)
         + manifests.shared_volume_objects(spec)
         + manifests.directory_jobs(spec, "ubi9", "#!/bin/sh\n")
-        + lmod.lmod_sync_objects(spec, "#!/usr/bin/env python\n")
+        + lmod.lmod_sync_objects(spec, "#!/usr/bin/env python\n", launcher="#!/usr/bin/env python\n")
+        + lmod.notebook_image_streams(spec)
         + jupyterhub.jsp_profile_configmaps(spec, None)
         + [static_volume_manifest("lab", ShareAccess(spec.shares[0], "ro"), source), static_claim_manifest("lab", spec.shares[0])]
     )
@@ -98,15 +102,15 @@ def test_the_roles_validate_and_grant_no_wildcard():
 
 def test_every_kind_the_roles_write_may_be_created_and_patched(example_spec):
     kinds = written_kinds(example_spec)
-    assert kinds == ["ConfigMap", "CronJob", "Job", "Namespace", "PersistentVolume", "PersistentVolumeClaim", "ResourceQuota",
-                     "ServiceAccount", "StorageClass"]
+    assert kinds == ["ConfigMap", "CronJob", "ImageStream", "Job", "Namespace", "PersistentVolume", "PersistentVolumeClaim",
+                     "ResourceQuota", "ServiceAccount", "StorageClass"]
     for kind in kinds:
         assert {"get", "list", "create", "patch"} <= granted(role_for(kind), kind), kind
     assert {"get", "list", "patch"} <= granted(role_for("Notebook"), "Notebook")
     assert "create" not in granted(role_for("Notebook"), "Notebook")
 
 
-@pytest.mark.parametrize("kind", ["StorageClass", "PersistentVolume", "PersistentVolumeClaim", "ConfigMap", "Job", "CronJob"])
+@pytest.mark.parametrize("kind", ["StorageClass", "PersistentVolume", "PersistentVolumeClaim", "ConfigMap", "Job", "CronJob", "ImageStream"])
 def test_kinds_the_roles_delete_may_be_deleted(kind):
     assert "delete" in granted(role_for(kind), kind)
 

@@ -1,11 +1,9 @@
 """Role lmod_tree deletes its sync objects once the spec no longer has an lmod section (emulator)."""
 
-import json
-import textwrap
-
 from kubernetes import config, dynamic
 
-from tests.support.playbooks import ansible_env, run_playbook
+from tests.support import playbooks
+from tests.support.playbooks import ansible_env
 
 NAMESPACE = "lmod-removal"
 SPEC = {
@@ -18,16 +16,7 @@ SELECTOR = "app.kubernetes.io/managed-by=odh_rwx.shared_resources,app.kubernetes
 
 
 def run_role(k8s_emulator, tmp_path, spec, *options):
-    playbook = tmp_path / "lmod.yml"
-    playbook.write_text(textwrap.dedent("""\
-        - hosts: localhost
-          gather_facts: false
-          roles:
-            - role: odh_rwx.shared_resources.lmod_tree
-        """))
-    extra = tmp_path / "spec.json"
-    extra.write_text(json.dumps({"shared_resources": spec}))
-    completed = run_playbook(playbook, "-e", "@" + str(extra), *options, env=ansible_env(k8s_emulator.env()))
+    completed = playbooks.run_role(tmp_path, "lmod_tree", {"shared_resources": spec}, *options, env=ansible_env(k8s_emulator.env()))
     assert completed.returncode == 0, completed.stdout[-4000:]
     return completed.stdout
 

@@ -8,6 +8,7 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import lm
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import access_for_groups, pod_volumes
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec
 from tests.support.pod_security import pod_spec_of, restricted_violations
+from tests.support.openshift import dashboard_workbench_images, image_stream_errors, imported
 from tests.support.schema import schema_errors
 
 SCRIPT = "#!/usr/bin/env python\nprint('lmod-sync')\n"
@@ -74,6 +75,9 @@ def test_defaults(lmod_spec):
         default_modules=(),
         image=spec_lmod.DEFAULT_SYNC_IMAGE,
         lmod_prefix="/usr/share/lmod/lmod",
+        kernels=(),
+        jupyter_path=(),
+        notebook_image=None,
     )
 
 
@@ -369,7 +373,90 @@ def test_a_changed_sync_spec_changes_the_job_name(lmod_spec, change):
 
 def test_a_changed_script_changes_the_job_name(lmod_spec):
     spec = parse_spec(lmod_spec)
-    assert lmod.sync_job(spec, SCRIPT)["metadata"]["name"] != lmod.sync_job(spec, SCRIPT + "# new\n")["metadata"]["name"]
+    assert lmod.sync_job(spec, {"lmod-sync": SCRIPT})["metadata"]["name"] != lmod.sync_job(spec, {"lmod-sync": SCRIPT + "# new\n"})["metadata"]["name"]
+
+
+# A spec without kernels hashes its Job as before kernels existed: upgrading the collection starts no sync.
+def test_a_spec_without_kernels_keeps_its_job_name(lmod_spec):
+    spec = parse_spec(lmod_spec)
+    pod_spec = lmod.sync_pod_spec(spec.lmod)
+    before = manifests.short_hash({"pod": pod_spec, "script": lmod.script_digest(SCRIPT)})
+    assert job_of(sync_objects(lmod_spec))["metadata"]["name"] == "lmod-sync-" + before
+    assert "--kernels" not in pod_spec["containers"][0]["command"]
+    assert sorted(sync_objects(lmod_spec)[0]["data"]) == ["lmod-sync"]
+
+
+KERNELS = [
+    {"name": "python-scipy", "display_name": "Python 3 (SciPy stack)", "modules": ["Python", "SciPy-bundle/2024.05"]},
+    {"name": "r-4.4", "display_name": "R 4.4 libraries for rpy2", "modules": ["R/4.4.1"]},
+]
+LAUNCHER = "#!/usr/bin/env python\nprint('lmod-kernel')\n"
+
+
+def test_kernels_ride_in_the_config_map_and_the_command(lmod_spec):
+    lmod_spec["lmod"]["kernels"] = KERNELS
+    objects = sync_objects(lmod_spec, launcher=LAUNCHER)
+    config_map, job = objects[0], job_of(objects)
+    assert config_map["data"]["lmod-kernel"] == LAUNCHER
+    assert yaml.safe_load(config_map["data"]["kernels.json"]) == KERNELS
+    command = job["spec"]["template"]["spec"]["containers"][0]["command"]
+    assert command[-4:] == ["--kernels", "/etc/lmod-sync/kernels.json", "--lmod-cmd", "/usr/share/lmod/lmod/libexec/lmod"]
+    check_manifests(objects)
+
+
+@pytest.mark.parametrize("change", [
+    lambda k: k[0].update(display_name="Python 3 (SciPy 2024.05)"),
+    lambda k: k[1]["modules"].append("GCC/13.2.0"),
+    lambda k: k.pop(),
+])
+def test_changed_kernels_change_the_job_name(lmod_spec, change):
+    lmod_spec["lmod"]["kernels"] = copy.deepcopy(KERNELS)
+    before = job_of(sync_objects(lmod_spec, launcher=LAUNCHER))["metadata"]["name"]
+    change(lmod_spec["lmod"]["kernels"])
+    assert job_of(sync_objects(lmod_spec, launcher=LAUNCHER))["metadata"]["name"] != before
+
+
+def test_a_changed_launcher_changes_the_job_name(lmod_spec):
+    lmod_spec["lmod"]["kernels"] = KERNELS
+    before = job_of(sync_objects(lmod_spec, launcher=LAUNCHER))["metadata"]["name"]
+    assert job_of(sync_objects(lmod_spec, launcher=LAUNCHER + "# new\n"))["metadata"]["name"] != before
+
+
+def test_kernels_without_the_launcher_are_refused(lmod_spec):
+    lmod_spec["lmod"]["kernels"] = KERNELS
+    with pytest.raises(ValueError, match="needs the text of lmod-kernel"):
+        sync_objects(lmod_spec)
+
+
+def test_kernels_are_parsed(lmod_spec):
+    lmod_spec["lmod"]["kernels"] = KERNELS
+    assert parse_spec(lmod_spec).lmod.kernels == (
+        spec_lmod.LmodKernel("python-scipy", "Python 3 (SciPy stack)", ("Python", "SciPy-bundle/2024.05")),
+        spec_lmod.LmodKernel("r-4.4", "R 4.4 libraries for rpy2", ("R/4.4.1",)),
+    )
+
+
+@pytest.mark.parametrize(
+    "kernels, expected",
+    [
+        ("python", "lmod.kernels: must be a list of {name, display_name, modules}"),
+        (["python"], "lmod.kernels[0]: must be a mapping with name, display_name and modules"),
+        ([{"name": "x", "modules": ["a"]}], "lmod.kernels[0].display_name: missing"),
+        ([{"name": "Py GPU", "display_name": "X", "modules": ["a"]}], "lmod.kernels[0].name: invalid kernel name 'Py GPU'"),
+        ([{"name": "-x", "display_name": "X", "modules": ["a"]}], "lmod.kernels[0].name: invalid kernel name '-x'"),
+        ([{"name": "python3", "display_name": "X", "modules": ["a"]}], "lmod.kernels[0].name: kernel name 'python3' would hide"),
+        ([{"name": "x", "display_name": "", "modules": ["a"]}], "lmod.kernels[0].display_name: must be the name"),
+        ([{"name": "x", "display_name": "X", "modules": []}], "lmod.kernels[0].modules: is empty"),
+        ([{"name": "x", "display_name": "X", "modules": "Python"}], "lmod.kernels[0].modules: must be a list of module names"),
+        ([{"name": "x", "display_name": "X", "modules": ["a b"]}], "lmod.kernels[0].modules[0]: invalid module 'a b'"),
+        ([{"name": "x", "display_name": "X", "modules": ["--force"]}], "lmod.kernels[0].modules[0]: invalid module '--force'"),
+        ([{"name": "x", "display_name": "X", "modules": ["a"], "env": {}}], "lmod.kernels[0].env: unknown field"),
+        ([KERNELS[0], dict(KERNELS[0])], "lmod.kernels[1].name: kernel 'python-scipy' is listed twice"),
+    ],
+)
+def test_bad_kernels(lmod_spec, kernels, expected):
+    lmod_spec["lmod"]["kernels"] = kernels
+    assert any(error.startswith(expected) for error in errors_of(lmod_spec)), errors_of(lmod_spec)
 
 
 @pytest.mark.parametrize("change", [{"default_modules": ["R"]}, {"schedule": "0 4 * * *"}])
@@ -424,6 +511,7 @@ NOTEBOOK_ENV = {
     "LMOD_CMD": "/usr/share/lmod/lmod/libexec/lmod",
     "LMOD_CACHED_LOADS": "yes",
     "LMOD_SYSTEM_DEFAULT_MODULES": "Python",
+    "JUPYTER_PATH": "/opt/apps/current/share/jupyter",
 }
 
 
@@ -453,6 +541,7 @@ def test_notebook_environment_on_an_existing_claim(lmod_spec):
             "LMOD_CMD": "/opt/lmod/lmod/libexec/lmod",
             "LMOD_CACHED_LOADS": "yes",
             "LMOD_SYSTEM_DEFAULT_MODULES": "GCC/13.2.0:Python",
+            "JUPYTER_PATH": "/opt/hpc/current/share/jupyter",
         },
     }
 
@@ -485,3 +574,124 @@ def test_notebook_volume_validates_in_a_pod(lmod_spec):
     }
     assert schema_errors(pod) == ""
     assert restricted_violations(pod_spec_of(pod)) == []
+
+
+# --------------------------------------------------------------------------
+# JUPYTER_PATH and the notebook image
+
+
+def test_jupyter_path_keeps_the_directories_named_after_the_tree(lmod_spec):
+    lmod_spec["lmod"]["jupyter_path"] = ["/opt/conda/share/jupyter", "/usr/local/share/site-kernels"]
+    env = lmod.notebook_environment(parse_spec(lmod_spec))["env"]
+    assert env["JUPYTER_PATH"] == "/opt/apps/current/share/jupyter:/opt/conda/share/jupyter:/usr/local/share/site-kernels"
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("/opt/conda/share/jupyter", "lmod.jupyter_path: must be a list of directories"),
+        (["share/jupyter"], "lmod.jupyter_path[0]: invalid path 'share/jupyter'"),
+        (["/opt/a:/opt/b"], "lmod.jupyter_path[0]: invalid path '/opt/a:/opt/b'"),
+    ],
+)
+def test_bad_jupyter_path(lmod_spec, value, expected):
+    lmod_spec["lmod"]["jupyter_path"] = value
+    assert any(error.startswith(expected) for error in errors_of(lmod_spec)), errors_of(lmod_spec)
+
+
+def test_every_flavour_notebook_gets_jupyter_path(lmod_spec):
+    """JUPYTER_PATH comes from notebook_environment, which every flavour's builder uses."""
+    from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import jupyterhub, notebooks
+
+    expected = {"name": "JUPYTER_PATH", "value": "/opt/apps/current/share/jupyter"}
+    lmod_spec["jupyterhub"] = {"flavor": "odh_jsp"}
+    profiles = [profile for _suffix, profile in jupyterhub.jsp_profiles(parse_spec(lmod_spec))]
+    assert any(expected in profile.get("env", []) for profile in profiles)
+    lmod_spec["jupyterhub"] = {"flavor": "z2jh", "values_path": "values.yaml"}
+    with_share = jupyterhub.hook_data(parse_spec(lmod_spec))["with_share"]  # the tree is on a share: env for who mounts it
+    assert expected in with_share[lmod_spec["lmod"]["share"]]["env"]
+    lmod_spec["jupyterhub"] = {"flavor": "odh_notebooks"}
+    spec = parse_spec(lmod_spec)
+    notebook = {
+        "apiVersion": "kubeflow.org/v1",
+        "kind": "Notebook",
+        "metadata": {"name": "jupyter-nb-alice", "namespace": "rhods-notebooks", "annotations": {"opendatahub.io/username": "alice"}},
+        "spec": {"template": {"spec": {"containers": [{"name": "jupyter-nb-alice", "image": "x", "env": [{"name": "JUPYTER_PATH", "value": "/mine"}]}]}}},
+    }
+    patch = notebooks.reconcile_notebook(notebook, access_for_groups(spec, ["team-a"]), lmod.notebook_environment(spec))
+    env = patch["spec"]["template"]["spec"]["containers"][0]["env"]
+    # The collection owns the variable on a workbench: a value set there is replaced (docs: lmod.jupyter_path keeps directories).
+    assert env.count(expected) == 1 and [item["name"] for item in env].count("JUPYTER_PATH") == 1
+
+
+NOTEBOOK_IMAGE = {"image": "quay.io/example/lmod-notebook:2026.11", "display_name": "Jupyter | LMod | CPU"}
+
+
+@pytest.mark.parametrize(
+    "flavor, image, namespace",
+    [
+        ({"flavor": "odh_notebooks"}, {}, "opendatahub"),
+        ({"flavor": "odh_notebooks"}, {"namespace": "redhat-ods-applications"}, "redhat-ods-applications"),
+        ({"flavor": "odh_jsp", "namespace": "odh-hub"}, {}, "odh-hub"),
+        ({"flavor": "odh_jsp"}, {}, "rhods-notebooks"),
+    ],
+)
+def test_the_image_stream_goes_where_the_flavour_lists_images(lmod_spec, flavor, image, namespace):
+    lmod_spec["jupyterhub"] = flavor
+    lmod_spec["lmod"]["notebook_image"] = dict(NOTEBOOK_IMAGE, description="Lmod and the module panel", **image)
+    streams = lmod.notebook_image_streams(parse_spec(lmod_spec))
+    assert len(streams) == 1
+    stream = streams[0]
+    assert image_stream_errors(stream) == ""
+    assert stream["metadata"]["namespace"] == namespace
+    assert stream["metadata"]["labels"]["opendatahub.io/notebook-image"] == "true"
+    assert stream["metadata"]["labels"]["app.kubernetes.io/component"] == "lmod-notebook-image"
+    assert stream["metadata"]["annotations"] == {
+        "opendatahub.io/notebook-image-name": "Jupyter | LMod | CPU",
+        "opendatahub.io/notebook-image-desc": "Lmod and the module panel",
+    }
+    assert dashboard_workbench_images([imported(stream)], namespace) == [("Jupyter | LMod | CPU", ["2026.11"])]
+
+
+def test_z2jh_gets_the_image_as_singleuser_image(lmod_spec):
+    from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import jupyterhub
+
+    lmod_spec["jupyterhub"] = {"flavor": "z2jh", "values_path": "values.yaml"}
+    assert "singleuser" not in jupyterhub.z2jh_values(parse_spec(lmod_spec))
+    digest = "sha256:" + "0f" * 32
+    lmod_spec["lmod"]["notebook_image"] = dict(NOTEBOOK_IMAGE, image="quay.io/example/lmod-notebook:2026.11@" + digest)
+    spec = parse_spec(lmod_spec)
+    assert lmod.notebook_image_streams(spec) == [] and lmod.notebook_image_namespace(spec) is None
+    image = jupyterhub.z2jh_values(spec)["singleuser"]["image"]
+    # The chart runs the image name:tag (jupyterhub_config.py): the digest rides on the tag.
+    assert "%s:%s" % (image["name"], image["tag"]) == "quay.io/example/lmod-notebook:2026.11@" + digest
+
+
+def test_notebook_image_defaults(lmod_spec):
+    lmod_spec["lmod"]["notebook_image"] = {"image": "registry.example.com:5000/hpc/Lmod_Notebook:v1".lower(), "display_name": "LMod"}
+    image = parse_spec(lmod_spec).lmod.notebook_image
+    assert (image.repository, image.tag, image.digest, image.name, image.namespace, image.description) == (
+        "registry.example.com:5000/hpc/lmod_notebook", "v1", None, "lmod-notebook", None, None)
+
+
+@pytest.mark.parametrize(
+    "image, expected",
+    [
+        ("quay.io/example/lmod-notebook", "lmod.notebook_image.image: invalid image 'quay.io/example/lmod-notebook': use a reference with a tag"),
+        ("quay.io/example/lmod-notebook@sha256:" + "0" * 64, "lmod.notebook_image.image: invalid image"),
+        ("Quay.io/Example/LMod:1", "lmod.notebook_image.image: invalid image"),
+        ({"image": "x:1"}, "lmod.notebook_image.display_name: missing"),
+        ({"display_name": "x"}, "lmod.notebook_image.image: missing"),
+        (dict(NOTEBOOK_IMAGE, name="LMod"), "lmod.notebook_image.name: invalid ImageStream name 'LMod'"),
+        (dict(NOTEBOOK_IMAGE, namespace="Open Data Hub"), "lmod.notebook_image.namespace: invalid namespace"),
+        (dict(NOTEBOOK_IMAGE, description=""), "lmod.notebook_image.description: must be a non-empty string"),
+        (dict(NOTEBOOK_IMAGE, tag="x"), "lmod.notebook_image.tag: unknown field"),
+        ("quay.io/example/lmod-notebook:2026.11", None),
+    ],
+)
+def test_bad_notebook_images(lmod_spec, image, expected):
+    lmod_spec["lmod"]["notebook_image"] = image if isinstance(image, dict) else dict(NOTEBOOK_IMAGE, image=image)
+    if expected is None:
+        assert parse_spec(lmod_spec).lmod.notebook_image.tag == "2026.11"
+        return
+    assert any(error.startswith(expected) for error in errors_of(lmod_spec)), errors_of(lmod_spec)

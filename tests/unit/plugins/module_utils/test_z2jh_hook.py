@@ -168,8 +168,9 @@ def test_settings_of_a_share_go_with_the_share(example_spec):
     hook = hook_for(spec, with_share={"projects": {"env": [{"name": "PROJECTS", "value": "yes"}]}})
     analyst = hook(spawner_for("x", ["analysts"], manage_groups=True), model_pod())
     stranger = hook(spawner_for("y", [], manage_groups=True), model_pod())
-    assert [item["name"] for item in analyst.spec.containers[0].env] == ["PROJECTS"]
-    assert stranger.spec.containers[0].env == []
+    # NB_UMASK is every user's (the notebook pod settings); PROJECTS only for who mounts projects.
+    assert [item["name"] for item in analyst.spec.containers[0].env] == ["NB_UMASK", "PROJECTS"]
+    assert [item["name"] for item in stranger.spec.containers[0].env] == ["NB_UMASK"]
 
 
 def test_listed_members_are_matched_as_the_authenticator_normalises_names(example_spec):
