@@ -13,6 +13,7 @@ __metaclass__ = type
 
 from collections import namedtuple
 
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec_admission import parse_admission
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validation import (
     EVERYONE,
     check_bool,
@@ -26,7 +27,9 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validatio
 
 FLAVORS = ("odh_jsp", "odh_notebooks", "z2jh")
 GROUP_SOURCES = ("inventory", "openshift")
-JUPYTERHUB_KEYS = ("flavor", "namespace", "groups_from", "images", "notebook_namespaces", "restart_running", "values_path")
+JUPYTERHUB_KEYS = (
+    "flavor", "namespace", "groups_from", "images", "notebook_namespaces", "restart_running", "values_path", "admission",
+)
 # Fields that only one flavour reads: setting them for another one is a mistake worth reporting.
 FLAVOR_FIELDS = {
     "namespace": "odh_jsp",
@@ -34,10 +37,12 @@ FLAVOR_FIELDS = {
     "notebook_namespaces": "odh_notebooks",
     "restart_running": "odh_notebooks",
     "values_path": "z2jh",
+    "admission": "odh_notebooks",
 }
 
 JupyterHubSpec = namedtuple(
-    "JupyterHubSpec", "flavor namespace groups_from images notebook_namespaces namespace_audiences restart_running values_path"
+    "JupyterHubSpec",
+    "flavor namespace groups_from images notebook_namespaces namespace_audiences restart_running values_path admission",
 )
 NOTEBOOK_NAMESPACE_KEYS = ("name", "groups")
 
@@ -162,6 +167,10 @@ def parse_jupyterhub(collector, data, spec_namespace):
         collector.add("jupyterhub.values_path", "must be a file path such as /srv/helm/jupyterhub-shared-resources.yaml, got %r" % (values_path,))
         valid = False
 
+    admission = parse_admission(collector, data.get("admission"))
+    if admission is None:
+        valid = False
+
     if not valid:
         return None
     return JupyterHubSpec(
@@ -173,4 +182,5 @@ def parse_jupyterhub(collector, data, spec_namespace):
         namespace_audiences=notebook_namespaces[1] if notebook_namespaces else {},
         restart_running=restart_running,
         values_path=values_path,
+        admission=admission,
     )
