@@ -1,6 +1,7 @@
 """Run the notebook-admission server in tests: certificates, the pod's file layout, the process, HTTPS calls."""
 
 import datetime
+import http.client
 import ipaddress
 import json
 import os
@@ -8,8 +9,6 @@ import select
 import ssl
 import subprocess
 import time
-import urllib.error
-import urllib.request
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -70,10 +69,26 @@ def write_atomically(path, text):
     os.replace(path + ".tmp", path)
 
 
-class AdmissionServer(object):
-    """The server as a child process on 127.0.0.1, on a free port; ``log`` collects its JSON log lines."""
+class _Connection(http.client.HTTPSConnection):
+    """HTTPS to 127.0.0.1, verifying the certificate for ``hostname`` (the Service's name, as the API server does)."""
 
-    def __init__(self, script, certificates, config, python="python3", isolated=True, extra=()):
+    def __init__(self, port, hostname, context):
+        http.client.HTTPSConnection.__init__(self, "127.0.0.1", port, context=context, timeout=10)
+        self.hostname = hostname
+
+    def connect(self):
+        http.client.HTTPConnection.connect(self)
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.hostname)
+
+
+class AdmissionServer(object):
+    """The server as a child process on 127.0.0.1, on a free port; ``log`` collects its JSON log lines.
+
+    ``certificates`` holds the paths of ``cert``, ``key`` and the ``ca`` to verify it with, for ``hostname``.
+    """
+
+    def __init__(self, script, certificates, config, python="python3", isolated=True, extra=(), hostname="localhost"):
+        self.hostname = hostname
         self.command = [python] + (["-I", "-S"] if isolated else []) + [
             script, "--port", "0", "--address", "127.0.0.1", "--tls-cert", certificates["cert"], "--tls-key", certificates["key"],
             "--config", config, "--reload-interval", "0.2", "--shutdown-delay", "0.5", "--log-level", "debug"] + list(extra)
@@ -134,22 +149,16 @@ class AdmissionServer(object):
                 self.process.wait()
         self.process.stderr.close()
 
-    @property
-    def url(self):
-        return "https://localhost:%d" % self.port
-
     def request(self, method, path, body=None, content_type="application/json"):
-        """(status, parsed JSON or text) of one HTTPS request that verifies the server against the test CA."""
+        """(status, parsed JSON or text) of one HTTPS request that verifies the server against the CA."""
         data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(self.url + path, data=data, method=method)
-        if data is not None:
-            request.add_header("Content-Type", content_type)
-        context = ssl.create_default_context(cafile=self.ca)
+        connection = _Connection(self.port, self.hostname, ssl.create_default_context(cafile=self.ca))
         try:
-            with urllib.request.urlopen(request, context=context, timeout=10) as response:
-                status, text = response.status, response.read().decode("utf-8")
-        except urllib.error.HTTPError as exc:
-            status, text = exc.code, exc.read().decode("utf-8")
+            connection.request(method, path, body=data, headers={"Content-Type": content_type} if data is not None else {})
+            response = connection.getresponse()
+            status, text = response.status, response.read().decode("utf-8")
+        finally:
+            connection.close()
         try:
             return status, json.loads(text)
         except ValueError:

@@ -176,11 +176,14 @@ def test_converge_rerun_revoke_and_restart(k8s_emulator, cluster, tmp_path):
     assert share_volumes(carol) == share_mounts(carol) == {"shared-census": True, "shared-hr-records": False}
     assert pod(alice)["securityContext"]["supplementalGroups"] == [40001, 40002]
     assert pod(carol)["securityContext"]["supplementalGroups"] == [40001, 40003]
-    # The user's PVC, /dev/shm and the sidecar are untouched and in place, and so is the metadata.
+    # The user's PVC, /dev/shm and the sidecar are untouched and in place, and so is the metadata, which only
+    # records the access map the patch was computed with.
     assert pod(alice)["volumes"][:2] == pod(before["alice"])["volumes"]
     assert pod(alice)["containers"][0]["volumeMounts"][:2] == pod(before["alice"])["containers"][0]["volumeMounts"]
     assert pod(alice)["containers"][1] == pod(before["alice"])["containers"][1]
-    assert alice["metadata"]["annotations"] == before["alice"]["metadata"]["annotations"]
+    annotations = dict(alice["metadata"]["annotations"])
+    assert len(annotations.pop("shared-resources.odh-rwx.io/access-map")) == 16
+    assert annotations == before["alice"]["metadata"]["annotations"]
     assert live(cluster, "bob") == before["bob"]
 
     # Rerun: zero writes.
