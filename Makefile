@@ -98,6 +98,7 @@ bench: venv system-deps
 	python tools/bench_lmod_sync.py
 	python tools/bench_site.py
 	python tools/bench_notebooks.py
+	python tools/bench_admission.py
 
 clean:
 	rm -rf build $(DEMO_DIR) .collections tests/output
