@@ -75,7 +75,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 apply:
-  description: Static PersistentVolumes and claims of the other notebook namespaces, each volume before its claim.
+  description:
+    - Static PersistentVolumes and claims of the other notebook namespaces that differ from the live ones (as
+      M(odh_rwx.shared_resources.k8s_plan) judges them, with the objects this module read), each volume before its claim.
+    - Empty on a rerun, so that the apply step reads nothing again.
   returned: success
   type: list
   elements: dict
@@ -131,6 +134,8 @@ access_map:
 """
 
 import copy
+import json
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
@@ -139,6 +144,7 @@ from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import An
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import admission
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.k8s_compare import UNCHANGED, decide
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import notebook_environment
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.manifests import managed_selector
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.notebook_claims import (
@@ -163,6 +169,8 @@ VOLUMES = ("v1", "PersistentVolume")
 NOTEBOOKS = (NOTEBOOK_API_VERSION, NOTEBOOK_KIND)
 # What the module lists (examples/rbac/automation.yml grants it; tests/unit/test_rbac_example.py checks).
 READS = (CLAIMS, VOLUMES, NOTEBOOKS)
+# Lists sent at once: one per namespace keeps the reads namespaced (least privilege) without paying their latencies in turn.
+PARALLEL_READS = 8
 
 
 class ReadError(Exception):
@@ -189,31 +197,51 @@ class Reader(object):
     def list(self, api_version, kind, namespace=None, label_selector=None):
         resource = self._resource(api_version, kind)
         try:
-            items = self.client.get(resource, namespace=namespace, label_selector=label_selector).to_dict()["items"]
+            # The raw JSON: a list of hundreds of volumes or notebooks is slow to turn into ResourceInstances and back.
+            response = self.client.get(resource, namespace=namespace, label_selector=label_selector, serialize=False)
+            items = json.loads(response.data)["items"]
         except DynamicApiError as exc:
             raise ReadError("could not list %s%s: %s" % (resource.name, " in namespace " + namespace if namespace else "", exc.summary()))
         return [dict(item, apiVersion=api_version, kind=kind) for item in items]
 
+    def lists(self, requests):
+        """The items of each request ``(api_version, kind, namespace, label_selector)``, in order, read concurrently."""
+        for api_version, kind, _, _ in requests:
+            self._resource(api_version, kind)  # discovery once, before the threads
+        with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
+            return list(pool.map(lambda request: self.list(*request), requests))
 
-def read_claims_and_volumes(reader, spec):
-    """The share claims, the collection's claims in the other notebook namespaces, and the PersistentVolumes."""
+
+def _flat(results):
+    return [item for items in results for item in items]
+
+
+def read_everything(reader, spec):
+    """(claims, volumes, notebooks): the share claims and the collection's claims in the other notebook
+    namespaces, the PersistentVolumes, and the Notebooks of the notebook namespaces."""
     audiences = spec.jupyterhub.namespace_audiences
-    claims = []
-    if audiences:
-        claims.extend(reader.list(*CLAIMS, namespace=spec.namespace, label_selector=managed_selector(SHARE_COMPONENT)))
-    for namespace in sorted(audiences):
-        claims.extend(reader.list(*CLAIMS, namespace=namespace, label_selector=managed_selector(STATIC_COMPONENT)))
+    claims = [CLAIMS + (spec.namespace, managed_selector(SHARE_COMPONENT))] if audiences else []
+    claims.extend(CLAIMS + (namespace, managed_selector(STATIC_COMPONENT)) for namespace in sorted(audiences))
     # Every volume with other namespaces (the shares' provisioned ones are their source), else only the static ones.
-    volumes = reader.list(*VOLUMES, label_selector=None if audiences else managed_selector(STATIC_COMPONENT))
-    return claims, volumes
+    volumes = VOLUMES + (None, None if audiences else managed_selector(STATIC_COMPONENT))
+    notebooks = [NOTEBOOKS + (namespace, None) for namespace in spec.jupyterhub.notebook_namespaces]
+    results = reader.lists(claims + [volumes] + notebooks)
+    return _flat(results[:len(claims)]), results[len(claims)], _flat(results[len(claims) + 1:])
+
+
+def changed_only(definitions, live_objects):
+    """The definitions whose live object (read here) differs: k8s_plan would call the others unchanged."""
+    live = dict(((item["kind"], item["metadata"].get("namespace"), item["metadata"]["name"]), item) for item in live_objects)
+    return [definition for definition in definitions if decide(definition, live.get(
+        (definition["kind"], definition["metadata"].get("namespace"), definition["metadata"]["name"]))).action != UNCHANGED]
 
 
 def plan(reader, spec_data, spec, users, restart_running):
-    claims, volumes = read_claims_and_volumes(reader, spec)
+    claims, volumes, notebooks = read_everything(reader, spec)
     claims_plan = plan_namespace_claims(spec, volumes, claims)
-    notebooks = []
-    for namespace in list(spec.jupyterhub.notebook_namespaces) + claims_plan["retired"]:
-        notebooks.extend(reader.list(*NOTEBOOKS, namespace=namespace))
+    claims_plan["apply"] = changed_only(claims_plan["apply"], claims + volumes)
+    # Namespaces dropped from the list that still hold the collection's claims: their notebooks lose the shares first.
+    notebooks.extend(_flat(reader.lists([NOTEBOOKS + (namespace, None) for namespace in claims_plan["retired"]])))
     config = admission.access_map(spec_data, users, claims_plan["available"], restart_running)
     digest = admission.access_map_digest(config)
     result = plan_notebooks(spec, notebooks, users, notebook_environment(spec), restart_running, claims_plan["available"], digest)

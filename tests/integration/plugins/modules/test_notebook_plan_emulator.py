@@ -111,3 +111,23 @@ def test_a_bad_spec_fails_before_any_read(capsys, k8s_emulator, spec, message):
     code, result = run_module(capsys, kubeconfig=k8s_emulator.kubeconfig, spec=spec)
     assert code == 1 and message in result["msg"]
     assert k8s_emulator.audit_events() == []
+
+
+def test_applied_static_objects_are_not_planned_again(capsys, k8s_emulator, cluster):
+    from ansible_collections.kubernetes.core.plugins.modules import k8s
+
+    code, first = run_module(capsys, kubeconfig=k8s_emulator.kubeconfig, spec=SPEC)
+    with patch_module_args(dict(kubeconfig=k8s_emulator.kubeconfig, apply=True, definition=first["apply"])):
+        with pytest.raises(SystemExit):
+            k8s.main()
+    capsys.readouterr()
+    code, second = run_module(capsys, kubeconfig=k8s_emulator.kubeconfig, spec=SPEC)
+    assert code == 0 and second["apply"] == [] and second["available"] == first["available"]
+    # a share whose audience may now write it: only its volume changes (its mount options)
+    writable = json.loads(json.dumps(SPEC))
+    writable["jupyterhub"]["notebook_namespaces"][1]["groups"] = ["team-a"]
+    writable["tiers"]["private"]["writers"] = ["team-a"]
+    writable["tiers"]["public"]["writers"] = ["*"]
+    code, third = run_module(capsys, kubeconfig=k8s_emulator.kubeconfig, spec=writable)
+    assert [(item["kind"], item["metadata"]["name"]) for item in third["apply"]] == [
+        ("PersistentVolume", "lab.census"), ("PersistentVolume", "team-a.census")]
