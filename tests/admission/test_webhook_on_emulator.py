@@ -267,6 +267,9 @@ def test_the_webhook_goes_with_admission_disabled(k8s_emulator, client, tmp_path
     k8s_emulator.reset_audit()
     run_role(k8s_emulator, tmp_path, disabled)
     assert k8s_emulator.writes() == []
+    # an account without the permission to list webhook configurations (an RBAC of before the webhook) still runs
+    k8s_emulator.inject_fault(action="error", code=403, verbs=["list"], resource="mutatingwebhookconfigurations")
+    run_role(k8s_emulator, tmp_path, disabled)
 
 
 def secret_text(client, name, key):
