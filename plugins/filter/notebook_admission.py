@@ -12,8 +12,12 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import admission, admission_objects
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_users
-from ansible_collections.odh_rwx.shared_resources.plugins.plugin_utils.spec_filters import validated_spec
+from ansible_collections.odh_rwx.shared_resources.plugins.plugin_utils.spec_filters import (
+    validated_available_shares,
+    validated_restart_running,
+    validated_spec,
+    validated_users,
+)
 
 NAME = "notebook_admission_objects"
 
@@ -25,29 +29,13 @@ def read_module_utils(name):
         return handle.read()
 
 
-def _available_shares(value):
-    if value is None:
-        return None
-    if not isinstance(value, dict) or not all(isinstance(names, list) for names in value.values()):
-        raise AnsibleFilterError("%s: available_shares must map notebook namespaces to share names (notebook_plan's available), got %r"
-                                 % (NAME, value))
-    return value
-
-
 def notebook_admission_objects(shared_resources, server, users=None, available_shares=None, restart_running=None, certificate=None):
     """The Notebook admission webhook's objects, its access map digest and the kinds to prune."""
     if not isinstance(server, str) or not server.strip():
         raise AnsibleFilterError("%s: server must be the text of roles/jupyterhub/files/notebook-admission, got %r" % (NAME, server))
     spec = validated_spec(NAME, shared_resources)
-    try:
-        users = spec.users if users is None else parse_users(users, path="users (argument)")
-    except SpecError as exc:
-        raise AnsibleFilterError("%s: %s" % (NAME, to_native(exc)))
-    if restart_running is None:
-        restart_running = spec.jupyterhub.restart_running if spec.jupyterhub is not None else False
-    if not isinstance(restart_running, bool):
-        raise AnsibleFilterError("%s: restart_running: must be true or false, got %r" % (NAME, restart_running))
-    config = admission.access_map(shared_resources, users, _available_shares(available_shares), restart_running)
+    config = admission.access_map(shared_resources, validated_users(NAME, spec, users), validated_available_shares(NAME, available_shares),
+                                  validated_restart_running(NAME, spec, restart_running))
     enabled = spec.jupyterhub is not None and spec.jupyterhub.admission.enabled
     try:
         result = admission_objects.admission_objects(

@@ -27,6 +27,7 @@ from tests.support import odh_dashboard as dashboard
 from tests.support.admission_server import AdmissionServer, project_config_map, write_atomically
 from tests.support.playbooks import ansible_env, run_playbook
 from tests.support.upstream import upstream_path
+from tests.unit.conftest import EXAMPLE_SPEC
 
 NAMESPACE = "rhods-notebooks"
 PROJECT = "team-a"
@@ -38,26 +39,16 @@ STORAGE_CLASS = {
     "provisioner": "nfs.csi.k8s.io",
     "parameters": {"server": "nfs.example.com", "share": "/exports/odh"},
 }
-SPEC = {
-    "namespace": NAMESPACE,
-    "storage_class": {"name": "shared-rwx", "backend": "nfs_csi", "parameters": {"server": "nfs.example.com", "share": "/exports/odh"}},
-    "tiers": {
-        "public": {"readers": ["*"], "writers": ["data-stewards"], "gid": 40001},
-        "private": {"readers": ["analysts"], "writers": ["team-a"], "gid": 40002},
-        "secret": {"readers": [], "writers": ["cleared"], "gid": 40003, "restricted": True},
-    },
-    "shares": [
-        {"name": "census", "tier": "public", "size": "1Gi"},
-        {"name": "projects", "tier": "private", "size": "1Gi", "mount_path": "/opt/app-root/src/projects"},
-        {"name": "hr-records", "tier": "secret", "size": "1Gi", "writers": ["hr"]},
-    ],
-    "users": {"alice": ["team-a", "analysts"], "bob": ["analysts"], "carol": ["hr"]},
-    "jupyterhub": {
+# The spec of the unit tests (alice: team-a and analysts, bob: analysts, carol: hr) with a Data Science Project of team-a.
+SPEC = dict(
+    copy.deepcopy(EXAMPLE_SPEC),
+    storage_class={"name": "shared-rwx", "backend": "nfs_csi", "parameters": {"server": "nfs.example.com", "share": "/exports/odh"}},
+    jupyterhub={
         "flavor": "odh_notebooks",
         "notebook_namespaces": [NAMESPACE, {"name": PROJECT, "groups": ["team-a"]}],
         "admission": {"enabled": True, "timeout_seconds": 5},
     },
-}
+)
 PLAYBOOK = textwrap.dedent("""
     - name: The ODH notebooks and their admission webhook
       hosts: localhost

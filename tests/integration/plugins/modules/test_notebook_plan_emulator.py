@@ -12,20 +12,15 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec impo
 from ansible_collections.odh_rwx.shared_resources.plugins.modules import notebook_plan
 from tests.support import odh_dashboard as dashboard
 from tests.support.upstream import upstream_path
+from tests.unit.conftest import EXAMPLE_SPEC
 
 NAMESPACE = "rhods-notebooks"
 PROJECTS = ("team-a", "lab")
-SPEC = {
-    "namespace": NAMESPACE,
-    "storage_class": {"name": "shared-rwx", "backend": "nfs_csi", "parameters": {"server": "nfs.example.com", "share": "/exports/odh"}},
-    "tiers": {
-        "public": {"readers": ["*"], "writers": ["data-stewards"], "gid": 40001},
-        "private": {"readers": ["analysts"], "writers": ["team-a"], "gid": 40002},
-    },
-    "shares": [{"name": "census", "tier": "public", "size": "1Gi"}, {"name": "projects", "tier": "private", "size": "1Gi"}],
-    "users": {"alice": ["team-a", "analysts"], "bob": ["analysts"]},
-    "jupyterhub": {"flavor": "odh_notebooks", "notebook_namespaces": [NAMESPACE, {"name": "team-a", "groups": ["team-a"]}, "lab"]},
-}
+SPEC = dict(
+    EXAMPLE_SPEC,
+    storage_class={"name": "shared-rwx", "backend": "nfs_csi", "parameters": {"server": "nfs.example.com", "share": "/exports/odh"}},
+    jupyterhub={"flavor": "odh_notebooks", "notebook_namespaces": [NAMESPACE, {"name": "team-a", "groups": ["team-a"]}, "lab"]},
+)
 
 
 @pytest.fixture
