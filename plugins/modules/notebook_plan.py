@@ -206,8 +206,8 @@ class Reader(object):
 
     def lists(self, requests):
         """The items of each request ``(api_version, kind, namespace, label_selector)``, in order, read concurrently."""
-        for api_version, kind, _, _ in requests:
-            self._resource(api_version, kind)  # discovery once, before the threads
+        for request in requests:
+            self._resource(*request[:2])  # discovery once, before the threads
         with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
             return list(pool.map(lambda request: self.list(*request), requests))
 

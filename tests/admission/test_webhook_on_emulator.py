@@ -14,7 +14,6 @@ import json
 import os
 import textwrap
 
-import jsonpatch
 import pytest
 import yaml
 from kubernetes import config, dynamic

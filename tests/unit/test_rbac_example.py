@@ -40,7 +40,7 @@ RESOURCES = {
 }
 READ_MODULES = ("kubernetes.core.k8s_info", "kubernetes.core.k8s_log")
 # Modules of the collection that read, with what they list.
-READING_MODULES = {"odh_rwx.shared_resources.notebook_plan": [kind for _, kind in notebook_plan.READS]}
+READING_MODULES = {"odh_rwx.shared_resources.notebook_plan": [read[1] for read in notebook_plan.READS]}
 
 
 def roles():
@@ -136,12 +136,12 @@ def test_every_kind_of_the_admission_webhook_may_be_created_patched_and_pruned(e
     kinds = admission_kinds(example_spec)
     assert kinds == ["Certificate", "ConfigMap", "Deployment", "Issuer", "MutatingWebhookConfiguration", "PodDisruptionBudget", "Secret",
                      "Service"]
-    pruned = set(kind for _, kind in admission_objects.CORE_KINDS + admission_objects.CERT_MANAGER_KINDS)
+    pruned = set(pair[1] for pair in admission_objects.CORE_KINDS + admission_objects.CERT_MANAGER_KINDS)
     assert pruned == set(kinds)
     for kind in kinds:
         assert {"get", "list", "create", "patch", "delete"} <= granted(role_for(kind), kind), kind
     # the admission role is bound in the share namespace alone: it grants nothing the other roles need
-    assert not set(kind for kind, (_, _, role) in RESOURCES.items() if role == ADMISSION) - set(kinds)
+    assert not set(kind for kind, granting in RESOURCES.items() if granting[2] == ADMISSION) - set(kinds)
 
 
 @pytest.mark.parametrize("kind", ["StorageClass", "PersistentVolume", "PersistentVolumeClaim", "ConfigMap", "Job", "CronJob"])
