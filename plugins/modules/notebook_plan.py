@@ -157,7 +157,7 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec impo
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.storage import StaticVolumeError
 
 try:
-    from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError
+    from kubernetes.dynamic.exceptions import DynamicApiError, NotFoundError, ResourceNotFoundError
     from urllib3.exceptions import MaxRetryError
 except ImportError:
     # AnsibleK8SModule fails with a clear message when the kubernetes library is missing.
@@ -190,9 +190,13 @@ class Reader(object):
             try:
                 self.resources[key] = self.client.resources.get(api_version=api_version, kind=kind)
             except ResourceNotFoundError:
-                raise ReadError("the cluster serves no kind %s in %s%s" % (
-                    kind, api_version, " (is Open Data Hub or OpenShift AI installed?)" if kind == NOTEBOOK_KIND else ""))
+                raise self.not_served(api_version, kind)
         return self.resources[key]
+
+    @staticmethod
+    def not_served(api_version, kind):
+        return ReadError("the cluster serves no kind %s in %s%s" % (
+            kind, api_version, " (is Open Data Hub or OpenShift AI installed?)" if kind == NOTEBOOK_KIND else ""))
 
     def list(self, api_version, kind, namespace=None, label_selector=None):
         resource = self._resource(api_version, kind)
@@ -200,6 +204,9 @@ class Reader(object):
             # The raw JSON: a list of hundreds of volumes or notebooks is slow to turn into ResourceInstances and back.
             response = self.client.get(resource, namespace=namespace, label_selector=label_selector, serialize=False)
             items = json.loads(response.data)["items"]
+        except NotFoundError:
+            # A list answers 404 only for a kind the server does not serve (a stale discovery cache still names it).
+            raise self.not_served(api_version, kind)
         except DynamicApiError as exc:
             raise ReadError("could not list %s%s: %s" % (resource.name, " in namespace " + namespace if namespace else "", exc.summary()))
         return [dict(item, apiVersion=api_version, kind=kind) for item in items]
