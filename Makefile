@@ -110,6 +110,7 @@ bench: venv system-deps
 	python tools/bench_notebooks.py
 	python tools/bench_ownership.py
 	python tools/bench_lmod_notebook.py
+	python tools/bench_admission.py
 
 clean:
 	rm -rf build $(DEMO_DIR) .collections tests/output

@@ -9,7 +9,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import jupyterhub, spec_jupyterhub
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import admission_objects, jupyterhub, spec_admission, spec_jupyterhub
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.yaml_text import dump_yaml
 from ansible_collections.odh_rwx.shared_resources.plugins.plugin_utils.spec_filters import validated_spec
@@ -31,11 +31,13 @@ def _validated(filter_name, shared_resources, need_jupyterhub=True):
 
 def jupyterhub_settings(shared_resources):
     """The validated ``jupyterhub`` section with its defaults filled in."""
-    settings = _validated("jupyterhub_settings", shared_resources).jupyterhub._asdict()
+    spec = _validated("jupyterhub_settings", shared_resources)
+    settings = spec.jupyterhub._asdict()
     for key in ("images", "notebook_namespaces"):
         settings[key] = list(settings[key]) if settings[key] is not None else None
     settings["z2jh"] = settings["z2jh"]._asdict() if settings["z2jh"] is not None else None
     settings["namespace_audiences"] = dict((name, list(groups)) for name, groups in settings["namespace_audiences"].items())
+    settings["admission"] = dict(spec_admission.admission_settings(settings["admission"]), dns_names=admission_objects.dns_names(spec))
     return settings
 
 

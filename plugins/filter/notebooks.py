@@ -12,9 +12,13 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import notebooks as notebook_utils
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.lmod import notebook_environment
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.notebook_claims import plan_namespace_claims
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_users
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.storage import StaticVolumeError
-from ansible_collections.odh_rwx.shared_resources.plugins.plugin_utils.spec_filters import validated_spec
+from ansible_collections.odh_rwx.shared_resources.plugins.plugin_utils.spec_filters import (
+    validated_available_shares,
+    validated_restart_running,
+    validated_spec,
+    validated_users,
+)
 
 PATCHES = "notebook_patches"
 CLAIMS = "notebook_namespace_claims"
@@ -26,31 +30,13 @@ def _objects(filter_name, value, what):
     return value
 
 
-def _available_shares(value):
-    if value is None:
-        return None
-    if not isinstance(value, dict) or not all(isinstance(names, list) for names in value.values()):
-        raise AnsibleFilterError(
-            "%s: available_shares must map each notebook namespace to the names of its shares (notebook_namespace_claims' "
-            "available), got %r" % (PATCHES, value)
-        )
-    return value
-
-
 def notebook_patches(notebooks, shared_resources, users=None, restart_running=None, available_shares=None):
     """Merge patches that give each owner's Notebook exactly its shares, LMod and supplemental groups."""
     _objects(PATCHES, notebooks, "the input")
     spec = validated_spec(PATCHES, shared_resources)
-    try:
-        users = spec.users if users is None else parse_users(users, path="users (argument)")
-    except SpecError as exc:
-        raise AnsibleFilterError("%s: %s" % (PATCHES, to_native(exc)))
-    if restart_running is None:
-        restart_running = spec.jupyterhub.restart_running if spec.jupyterhub is not None else False
-    if not isinstance(restart_running, bool):
-        raise AnsibleFilterError("%s: restart_running: must be true or false, got %r" % (PATCHES, restart_running))
     return notebook_utils.plan_notebooks(
-        spec, notebooks, users, notebook_environment(spec), restart_running, _available_shares(available_shares)
+        spec, notebooks, validated_users(PATCHES, spec, users), notebook_environment(spec),
+        validated_restart_running(PATCHES, spec, restart_running), validated_available_shares(PATCHES, available_shares)
     )
 
 

@@ -52,9 +52,15 @@ JUPYTER_TILE_PREFIX = "jupyter-nb-"
 STOP_ANNOTATION = "kubeflow-resource-stopped"
 RECONCILIATION_LOCK = "odh-notebook-controller-lock"
 
+# Set by the dashboard to restart a running notebook (odh-dashboard frontend/src/api/k8s/notebooks.ts:680-702).
+RESTART_ANNOTATION = "notebooks.opendatahub.io/notebook-restart"
+
 # The environment variable names the collection set on a notebook, so that they can be
 # removed once the LMod section no longer asks for them.
 MANAGED_ENV_ANNOTATION = "shared-resources.odh-rwx.io/managed-env"
+# The digest of the access map a notebook was last changed with (admission.access_map_digest), by a
+# run or by the admission webhook: the webhook leaves alone what a run with another access map writes.
+ACCESS_MAP_ANNOTATION = "shared-resources.odh-rwx.io/access-map"
 
 
 def translate_username(username):
@@ -323,38 +329,109 @@ def _namespace_rules(spec, lmod_environment, available_shares):
     return rules
 
 
-def plan_notebooks(spec, notebooks, users, lmod_environment=None, restart_running=False, available_shares=None):
-    """Sort ``notebooks`` into patches, running notebooks deferred, unowned ones, unchanged ones.
+class NotebookRules(object):
+    """What each notebook must carry: the one rule set of the reconcile (plan_notebooks) and of the admission webhook.
 
     ``users`` maps user name to groups. An owner missing from ``users`` (or recorded only by a
     translated name no known user has) is a user in no group: the shares of ``*`` only.
-    Notebooks that record no owner at all are not the dashboard's: left alone, listed.
     In the share namespace a notebook gets its owner's access; in another notebook namespace,
-    that access capped by the namespace's audience and by the claims there (``available_shares``).
+    that access capped by the namespace's audience and by the claims there (``available_shares``:
+    namespace -> share names; None trusts the audience alone); in any other namespace (one just
+    dropped from the list) none. ``access_map``, when given, is the digest of the access map these
+    rules come from (admission.access_map_digest): every patch records it in ACCESS_MAP_ANNOTATION.
     """
-    accesses_by_user = access_by_user(spec, users)
-    nobody = access_for_groups(spec, ())
-    owned_gids = collection_gids(spec)
-    pod_settings = notebook_pod_settings(spec)
-    namespace_rules = _namespace_rules(spec, lmod_environment, available_shares)
+
+    UNOWNED = "unowned"
+    SKIPPED = "skipped"
+    UNCHANGED = "unchanged"
+    CHANGED = "changed"
+
+    def __init__(self, spec, users, lmod_environment=None, available_shares=None, restart_running=False, access_map=None):
+        self.spec = spec
+        self.users = users
+        self.lmod_environment = lmod_environment
+        self.restart_running = restart_running
+        self.access_map = access_map
+        self.owned_gids = collection_gids(spec)
+        self.pod_settings = notebook_pod_settings(spec)
+        self._accesses_by_user = access_by_user(spec, users)
+        self._nobody = access_for_groups(spec, ())
+        self._namespace_rules = _namespace_rules(spec, lmod_environment, available_shares)
+
+    def is_notebook_namespace(self, namespace):
+        """The share namespace and the other notebook namespaces; the ones whose notebooks these rules give shares."""
+        return namespace == self.spec.namespace or namespace in self._namespace_rules
+
+    def accesses(self, notebook):
+        """The shares ``notebook`` may mount (its owner's, capped by its namespace) and the LMod environment it gets."""
+        owner = notebook_owner(notebook, self.users)
+        accesses = self._accesses_by_user.get(owner, self._nobody) if owner is not None else self._nobody
+        namespace = _metadata(notebook).get("namespace")
+        if namespace == self.spec.namespace:
+            return accesses, self.lmod_environment
+        ceiling, environment = self._namespace_rules.get(namespace, ((), None))
+        return capped_accesses(accesses, ceiling), environment
+
+    def desired(self, notebook):
+        """``(outcome, merge patch)``: UNOWNED, SKIPPED (patch None), UNCHANGED (None) or CHANGED with the patch.
+
+        Notebooks that record no owner at all are not the dashboard's: UNOWNED, left alone.
+        """
+        if not has_owner_record(notebook):
+            return self.UNOWNED, None
+        if notebook_container_index(notebook) is None:
+            return self.SKIPPED, None
+        accesses, environment = self.accesses(notebook)
+        desired = reconcile_notebook(notebook, accesses, environment, self.owned_gids, self.pod_settings)
+        if desired is None:
+            return self.UNCHANGED, None
+        if self.access_map is not None:
+            desired["metadata"].setdefault("annotations", {})[ACCESS_MAP_ANNOTATION] = self.access_map
+        return self.CHANGED, desired
+
+
+def has_stop_annotation(notebook):
+    """Whether the stop annotation is there at all (stopped, or held back by the ODH controller's lock): no pod runs."""
+    return STOP_ANNOTATION in (_metadata(notebook).get("annotations") or {})
+
+
+def _pod_spec(notebook):
+    return ((notebook.get("spec") or {}).get("template") or {}).get("spec")
+
+
+def restarts_nothing_more(notebook, old_notebook):
+    """Whether changing ``notebook``'s pod template in this write restarts nothing the write does not restart anyway.
+
+    The ODH notebook webhook's rule for its own changes (opendatahub-io/kubeflow,
+    components/odh-notebook-controller/controllers/notebook_mutating_webhook.go:522-581,
+    maybeRestartRunningNotebook): a creation; a notebook stopped (or being stopped); one the
+    ``notebook-restart`` annotation restarts; a write that changes the pod template itself. Also a
+    notebook being started (the old object is stopped): its pod does not run yet.
+    """
+    if old_notebook is None:
+        return True
+    if has_stop_annotation(notebook) or has_stop_annotation(old_notebook):
+        return True
+    if RESTART_ANNOTATION in (_metadata(notebook).get("annotations") or {}):
+        return True
+    return _pod_spec(notebook) != _pod_spec(old_notebook)
+
+
+def plan_notebooks(spec, notebooks, users, lmod_environment=None, restart_running=False, available_shares=None, access_map=None):
+    """Sort ``notebooks`` into patches, running notebooks deferred, unowned ones, unchanged ones (NotebookRules).
+
+    Stopped notebooks are patched; running ones only with ``restart_running`` (patching restarts them).
+    """
+    rules = NotebookRules(spec, users, lmod_environment, available_shares, restart_running, access_map)
     result = {"patch": [], "deferred": [], "unowned": [], "unchanged": [], "skipped": []}
     for notebook in sorted(notebooks or [], key=notebook_ref):
         ref = notebook_ref(notebook)
-        if not has_owner_record(notebook):
+        outcome, desired = rules.desired(notebook)
+        if outcome == rules.UNOWNED:
             result["unowned"].append(ref)
-            continue
-        if notebook_container_index(notebook) is None:
+        elif outcome == rules.SKIPPED:
             result["skipped"].append("%s: no containers in spec.template.spec" % ref)
-            continue
-        owner = notebook_owner(notebook, users)
-        accesses = accesses_by_user.get(owner, nobody) if owner is not None else nobody
-        environment = lmod_environment
-        namespace = _metadata(notebook).get("namespace")
-        if namespace != spec.namespace:
-            ceiling, environment = namespace_rules.get(namespace, ((), None))
-            accesses = capped_accesses(accesses, ceiling)
-        desired = reconcile_notebook(notebook, accesses, environment, owned_gids, pod_settings)
-        if desired is None:
+        elif outcome == rules.UNCHANGED:
             result["unchanged"].append(ref)
         elif is_stopped(notebook) or restart_running:
             result["patch"].append(desired)

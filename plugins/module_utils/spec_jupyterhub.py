@@ -13,6 +13,7 @@ __metaclass__ = type
 
 from collections import namedtuple
 
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec_admission import parse_admission
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validation import (
     EVERYONE,
     check_bool,
@@ -26,7 +27,9 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validatio
 
 FLAVORS = ("odh_jsp", "odh_notebooks", "z2jh")
 GROUP_SOURCES = ("inventory", "openshift")
-JUPYTERHUB_KEYS = ("flavor", "namespace", "groups_from", "images", "notebook_namespaces", "restart_running", "values_path", "z2jh")
+JUPYTERHUB_KEYS = (
+    "flavor", "namespace", "groups_from", "images", "notebook_namespaces", "restart_running", "values_path", "z2jh", "admission",
+)
 # Fields that only one flavour reads: setting them for another one is a mistake worth reporting.
 FLAVOR_FIELDS = {
     "namespace": "odh_jsp",
@@ -35,10 +38,12 @@ FLAVOR_FIELDS = {
     "restart_running": "odh_notebooks",
     "values_path": "z2jh",
     "z2jh": "z2jh",
+    "admission": "odh_notebooks",
 }
 
 JupyterHubSpec = namedtuple(
-    "JupyterHubSpec", "flavor namespace groups_from images notebook_namespaces namespace_audiences restart_running values_path z2jh"
+    "JupyterHubSpec",
+    "flavor namespace groups_from images notebook_namespaces namespace_audiences restart_running values_path z2jh admission",
 )
 NOTEBOOK_NAMESPACE_KEYS = ("name", "groups")
 Z2JH_KEYS = ("manage_groups",)
@@ -185,6 +190,10 @@ def parse_jupyterhub(collector, data, spec_namespace):
         z2jh = _parse_z2jh(collector, data.get("z2jh"))
         valid = valid and z2jh is not None
 
+    admission = parse_admission(collector, data.get("admission"))
+    if admission is None:
+        valid = False
+
     if not valid:
         return None
     return JupyterHubSpec(
@@ -197,4 +206,5 @@ def parse_jupyterhub(collector, data, spec_namespace):
         restart_running=restart_running,
         values_path=values_path,
         z2jh=z2jh,
+        admission=admission,
     )

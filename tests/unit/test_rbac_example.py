@@ -5,31 +5,43 @@ import glob
 import pytest
 import yaml
 
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import jupyterhub, lmod, manifests
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import admission_objects, jupyterhub, lmod, manifests
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import ShareAccess
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.notebook_claims import static_claim_manifest, static_volume_manifest
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_spec
+from ansible_collections.odh_rwx.shared_resources.plugins.modules import notebook_plan
 from tests.support.schema import schema_errors
 
 RBAC = "examples/rbac/automation.yml"
-# kind -> (API group, resource, cluster-scoped)
+CLUSTER, NAMESPACED, ADMISSION = "odh-rwx-shared-resources-cluster", "odh-rwx-shared-resources", "odh-rwx-shared-resources-admission"
+# kind -> (API group, resource, the ClusterRole that grants it)
 RESOURCES = {
-    "StorageClass": ("storage.k8s.io", "storageclasses", True),
-    "CSIDriver": ("storage.k8s.io", "csidrivers", True),
-    "Namespace": ("", "namespaces", True),
-    "PersistentVolume": ("", "persistentvolumes", True),
-    "Group": ("user.openshift.io", "groups", True),
-    "ServiceAccount": ("", "serviceaccounts", False),
-    "ResourceQuota": ("", "resourcequotas", False),
-    "PersistentVolumeClaim": ("", "persistentvolumeclaims", False),
-    "ConfigMap": ("", "configmaps", False),
-    "Job": ("batch", "jobs", False),
-    "CronJob": ("batch", "cronjobs", False),
-    "Pod": ("", "pods", False),
-    "Notebook": ("kubeflow.org", "notebooks", False),
-    "ImageStream": ("image.openshift.io", "imagestreams", False),
+    "StorageClass": ("storage.k8s.io", "storageclasses", CLUSTER),
+    "CSIDriver": ("storage.k8s.io", "csidrivers", CLUSTER),
+    "Namespace": ("", "namespaces", CLUSTER),
+    "PersistentVolume": ("", "persistentvolumes", CLUSTER),
+    "Group": ("user.openshift.io", "groups", CLUSTER),
+    "MutatingWebhookConfiguration": ("admissionregistration.k8s.io", "mutatingwebhookconfigurations", CLUSTER),
+    "ServiceAccount": ("", "serviceaccounts", NAMESPACED),
+    "ResourceQuota": ("", "resourcequotas", NAMESPACED),
+    "PersistentVolumeClaim": ("", "persistentvolumeclaims", NAMESPACED),
+    "ConfigMap": ("", "configmaps", NAMESPACED),
+    "Job": ("batch", "jobs", NAMESPACED),
+    "CronJob": ("batch", "cronjobs", NAMESPACED),
+    "Pod": ("", "pods", NAMESPACED),
+    "Notebook": ("kubeflow.org", "notebooks", NAMESPACED),
+    "ImageStream": ("image.openshift.io", "imagestreams", NAMESPACED),
+    # bound in the share namespace alone, where the admission webhook runs
+    "Deployment": ("apps", "deployments", ADMISSION),
+    "Service": ("", "services", ADMISSION),
+    "PodDisruptionBudget": ("policy", "poddisruptionbudgets", ADMISSION),
+    "Secret": ("", "secrets", ADMISSION),
+    "Certificate": ("cert-manager.io", "certificates", ADMISSION),
+    "Issuer": ("cert-manager.io", "issuers", ADMISSION),
 }
 READ_MODULES = ("kubernetes.core.k8s_info", "kubernetes.core.k8s_log")
+# Modules of the collection that read, with what they list.
+READING_MODULES = {"odh_rwx.shared_resources.notebook_plan": [read[1] for read in notebook_plan.READS]}
 
 
 def roles():
@@ -48,7 +60,7 @@ def granted(role, kind):
 
 
 def role_for(kind):
-    return roles()["odh-rwx-shared-resources-cluster" if RESOURCES[kind][2] else "odh-rwx-shared-resources"]
+    return roles()[RESOURCES[kind][2]]
 
 
 def written_kinds(example_spec):
@@ -81,6 +93,17 @@ def tasks_in(tasks):
             yield from tasks_in(task.get(section))
 
 
+def admission_kinds(example_spec):
+    """The kinds of the admission webhook's objects, over every certificate source."""
+    kinds = set()
+    certificate = dict((field, "PEM") for field in admission_objects.CERTIFICATE_FIELDS)
+    for source in ("openshift", "cert_manager", "generated"):
+        example_spec["jupyterhub"] = {"flavor": "odh_notebooks", "admission": {"enabled": True, "certificates": {"source": source}}}
+        result = admission_objects.admission_objects(parse_spec(example_spec), {"roles/jupyterhub/files/notebook-admission": "#"}, "{}", certificate)
+        kinds.update(obj["kind"] for obj in result["objects"] + result["secrets"])
+    return sorted(kinds)
+
+
 def read_kinds():
     kinds = set()
     for path in glob.glob("roles/*/tasks/*.yml"):
@@ -89,6 +112,9 @@ def read_kinds():
                 for module in READ_MODULES:
                     if module in task:
                         kinds.add(task[module]["kind"])
+                for module, listed in READING_MODULES.items():
+                    if module in task:
+                        kinds.update(listed)
     return sorted(kinds)
 
 
@@ -110,6 +136,18 @@ def test_every_kind_the_roles_write_may_be_created_and_patched(example_spec):
     assert "create" not in granted(role_for("Notebook"), "Notebook")
 
 
+def test_every_kind_of_the_admission_webhook_may_be_created_patched_and_pruned(example_spec):
+    kinds = admission_kinds(example_spec)
+    assert kinds == ["Certificate", "ConfigMap", "Deployment", "Issuer", "MutatingWebhookConfiguration", "PodDisruptionBudget", "Secret",
+                     "Service"]
+    pruned = set(pair[1] for pair in admission_objects.CORE_KINDS + admission_objects.CERT_MANAGER_KINDS)
+    assert pruned == set(kinds)
+    for kind in kinds:
+        assert {"get", "list", "create", "patch", "delete"} <= granted(role_for(kind), kind), kind
+    # the admission role is bound in the share namespace alone: it grants nothing the other roles need
+    assert not set(kind for kind, granting in RESOURCES.items() if granting[2] == ADMISSION) - set(kinds)
+
+
 @pytest.mark.parametrize("kind", ["StorageClass", "PersistentVolume", "PersistentVolumeClaim", "ConfigMap", "Job", "CronJob", "ImageStream"])
 def test_kinds_the_roles_delete_may_be_deleted(kind):
     assert "delete" in granted(role_for(kind), kind)
@@ -117,7 +155,8 @@ def test_kinds_the_roles_delete_may_be_deleted(kind):
 
 def test_every_kind_the_roles_read_may_be_read():
     kinds = read_kinds()
-    assert set(kinds) >= {"CSIDriver", "Group", "Job", "Notebook", "PersistentVolume", "PersistentVolumeClaim", "StorageClass"}
+    assert set(kinds) >= {"CSIDriver", "Deployment", "Group", "Job", "MutatingWebhookConfiguration", "Notebook", "PersistentVolume",
+                          "PersistentVolumeClaim", "Secret", "StorageClass"}
     for kind in kinds + ["Pod"]:  # k8s_log reads a Job's pods
         assert kind in RESOURCES, "%s: add it to %s and to RESOURCES" % (kind, RBAC)
         assert {"get", "list"} <= granted(role_for(kind), kind), kind

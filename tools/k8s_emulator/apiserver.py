@@ -24,6 +24,7 @@ from .schema import Validator
 from .selectors import parse_field_selector, parse_label_selector
 from .storage import Store
 from .validation import validate_name, validate_object, validate_update
+from .webhooks import Webhooks
 
 FIELD_VALIDATION = ("Ignore", "Warn", "Strict")
 _NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -54,6 +55,7 @@ class Context:
     verb: str = "get"
     object_ref: dict | None = None
     dry_run: bool = False
+    annotations: dict = field(default_factory=dict)  # audit annotations (admission webhooks)
 
 
 def now() -> str:
@@ -76,10 +78,11 @@ def _spec_part(obj: dict) -> dict:
 
 
 class ApiServer:
-    def __init__(self, server_address: str = "127.0.0.1"):
+    def __init__(self, server_address: str = "127.0.0.1", webhook_services: dict[str, str] | None = None):
         self.registry = Registry()
         self.store = Store()
         self.controllers = Controllers(self)
+        self.webhooks = Webhooks(self, webhook_services)
         self.server_address = server_address
         self.stopping = threading.Event()
         self._bootstrap()
@@ -177,12 +180,12 @@ class ApiServer:
     def _write(self, rtype: ResourceType, target: Target, request: Request, context: Context) -> Response:
         verb = context.verb
         if verb == "create":
-            return self._create(rtype, target, request, context.dry_run)
+            return self._create(rtype, target, request, context.dry_run, context)
         if verb == "update":
             body = self._decode(request)
-            return self._update(rtype, target, body, request.query, context.dry_run)
+            return self._update(rtype, target, body, request.query, context.dry_run, context)
         if verb == "patch":
-            return self._patch(rtype, target, request, context.dry_run)
+            return self._patch(rtype, target, request, context.dry_run, context)
         if verb == "delete":
             return self._delete(rtype, target, request, context.dry_run)
         return self._delete_collection(rtype, target, request, context.dry_run)
@@ -301,8 +304,9 @@ class ApiServer:
         if self.store.get(("", "namespaces"), "", namespace) is None:
             raise errors.not_found("", "namespaces", namespace)
 
-    def _admit(self, rtype: ResourceType, obj: dict, query: dict, old: dict | None) -> tuple[dict, list[str]]:
-        """Prune/validate against the schema, default, and run semantic validation."""
+    def _admit(self, rtype: ResourceType, obj: dict, query: dict, old: dict | None,
+               context: Context | None = None) -> tuple[dict, list[str]]:
+        """Prune/validate against the schema, default, call the mutating webhooks (client requests), run semantic validation."""
         mode = query.get("fieldValidation", "Warn")
         if mode not in FIELD_VALIDATION:
             raise errors.bad_request(f'fieldValidation parameter unsupported: "{mode}"')
@@ -316,6 +320,11 @@ class ApiServer:
         warnings = [f'unknown field "{f}"' for f in first.unknown_fields] if mode == "Warn" else []
         obj = first.value
         apply_defaults(rtype.group, obj)
+        if context is not None:
+            operation = "CREATE" if old is None else "UPDATE"
+            namespace = obj["metadata"].get("namespace")
+            obj = self.webhooks.mutate(rtype, operation, obj, old, namespace, context.dry_run, context.annotations)
+            apply_defaults(rtype.group, obj)
         second = validator.validate(obj)
         causes = second.causes + validate_name(rtype.group, rtype.kind, obj["metadata"].get("name"))
         causes += validate_object(rtype.group, obj)
@@ -335,14 +344,14 @@ class ApiServer:
             f"json: cannot unmarshal {first.message.split(': ', 2)[1]} into Go struct field {rtype.kind}.{first.field}"
         )
 
-    def _create(self, rtype: ResourceType, target: Target, request: Request, dry_run: bool) -> Response:
+    def _create(self, rtype: ResourceType, target: Target, request: Request, dry_run: bool, context: Context) -> Response:
         body = self._decode(request)
         self._check_identity(rtype, body)
         if target.subresource:
             raise errors.method_not_allowed()
-        return self._create_body(rtype, target.namespace, body, request.query, dry_run)
+        return self._create_body(rtype, target.namespace, body, request.query, dry_run, context)
 
-    def _create_body(self, rtype, namespace, body: dict, query: dict, dry_run: bool) -> Response:
+    def _create_body(self, rtype, namespace, body: dict, query: dict, dry_run: bool, context: Context | None = None) -> Response:
         body = copy.deepcopy(body)
         body["apiVersion"], body["kind"] = rtype.group_version, rtype.kind
         meta = _meta(body)
@@ -361,7 +370,7 @@ class ApiServer:
             meta.pop(key, None)
         if rtype.has_status():
             body.pop("status", None)
-        obj, warnings = self._admit(rtype, body, query, None)
+        obj, warnings = self._admit(rtype, body, query, None, context)
         key = (rtype.group, rtype.plural)
         if self.store.get(key, obj["metadata"].get("namespace", ""), obj["metadata"]["name"]) is not None:
             raise errors.already_exists(rtype.group, rtype.plural, obj["metadata"]["name"])
@@ -387,13 +396,13 @@ class ApiServer:
     def _tracks_generation(rtype: ResourceType) -> bool:
         return rtype.custom or (rtype.has_status() and rtype.group != "") or rtype.kind == "Pod"
 
-    def _update(self, rtype, target: Target, body, query: dict, dry_run: bool) -> Response:
+    def _update(self, rtype, target: Target, body, query: dict, dry_run: bool, context: Context | None = None) -> Response:
         existing = self._existing(rtype, target)
         if target.subresource == "scale":
             body = _apply_scale(existing, body)
         self._check_identity(rtype, body)
         candidate = self._merge_system_fields(rtype, target, existing, copy.deepcopy(body))
-        obj, warnings = self._admit(rtype, candidate, query, existing)
+        obj, warnings = self._admit(rtype, candidate, query, existing, context if not target.subresource else None)
         self._admit_resize(rtype, existing, obj)
         if _comparable(obj) == _comparable(existing):
             return Response(200, existing, warnings)
@@ -449,7 +458,7 @@ class ApiServer:
                 {"name": existing["metadata"]["name"], "kind": "persistentvolumeclaims"},
             )
 
-    def _patch(self, rtype: ResourceType, target: Target, request: Request, dry_run: bool) -> Response:
+    def _patch(self, rtype: ResourceType, target: Target, request: Request, dry_run: bool, context: Context) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
         if content_type not in patch.PATCH_TYPES:
             raise errors.unsupported_media_type(content_type)
@@ -462,14 +471,14 @@ class ApiServer:
         except errors.ApiError as exc:
             if content_type == patch.APPLY and exc.code == 404:
                 self._check_identity(rtype, body)
-                return self._create_body(rtype, target.namespace, body, request.query, dry_run)
+                return self._create_body(rtype, target.namespace, body, request.query, dry_run, context)
             raise
         if target.subresource == "scale":
             base = _scale_of(existing)
         else:
             base = existing
         patched = self._apply_patch(content_type, base, body, rtype)
-        return self._update(rtype, target, patched, request.query, dry_run)
+        return self._update(rtype, target, patched, request.query, dry_run, context)
 
     @staticmethod
     def _apply_patch(content_type: str, base: dict, body, rtype: ResourceType) -> dict:

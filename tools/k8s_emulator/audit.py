@@ -16,8 +16,8 @@ def timestamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def build_event(*, verb, request_uri, object_ref, code, received, user_agent, dry_run, mutated) -> dict:
-    annotations = {}
+def build_event(*, verb, request_uri, object_ref, code, received, user_agent, dry_run, mutated, annotations=None) -> dict:
+    annotations = dict(annotations or {})
     if verb in MUTATING_VERBS:
         annotations[MUTATED_ANNOTATION] = "true" if mutated else "false"
         if dry_run:

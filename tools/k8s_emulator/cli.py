@@ -22,7 +22,19 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--hang-seconds", type=float, default=30.0, help="delay for --hang-write (default 30)")
     parser.add_argument("--fault", action="append", default=[], metavar="JSON",
                         help="a fault rule as JSON (same fields as POST /_emulator/faults); repeatable")
+    parser.add_argument("--webhook-service", action="append", default=[], metavar="NAMESPACE/NAME=URL",
+                        help="reach admission webhooks of Service NAMESPACE/NAME at URL (https://127.0.0.1:PORT); repeatable")
     return parser.parse_args(argv)
+
+
+def _webhook_services(values: list[str]) -> dict[str, str]:
+    services = {}
+    for value in values:
+        key, separator, url = value.partition("=")
+        if not separator or key.count("/") != 1 or not url:
+            raise SystemExit(f"--webhook-service {value!r}: expected NAMESPACE/NAME=URL")
+        services[key] = url.rstrip("/")
+    return services
 
 
 def _install_faults(emulator: Emulator, args: argparse.Namespace) -> None:
@@ -36,7 +48,7 @@ def _install_faults(emulator: Emulator, args: argparse.Namespace) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    emulator = Emulator(port=args.port, audit_log=args.audit_log)
+    emulator = Emulator(port=args.port, audit_log=args.audit_log, webhook_services=_webhook_services(args.webhook_service))
     _install_faults(emulator, args)
     emulator.start()
 

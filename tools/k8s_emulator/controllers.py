@@ -10,6 +10,8 @@ import copy
 import random
 from datetime import datetime, timezone
 
+from .service_ca import ServiceCA
+
 FAIL_ANNOTATION = "emulator.odh-rwx.io/fail"
 LOG_ANNOTATION = "emulator.odh-rwx.io/log"
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
@@ -38,6 +40,7 @@ def _owner_reference(owner: dict) -> dict:
 class Controllers:
     def __init__(self, api):
         self.api = api
+        self.service_ca = ServiceCA()
 
     def _type(self, group: str, plural: str):
         return self.api.registry.by_plural(group, plural)
@@ -94,6 +97,9 @@ class Controllers:
             ("apps", "StatefulSet"): self._workload,
             ("apps", "ReplicaSet"): self._workload,
             ("apiextensions.k8s.io", "CustomResourceDefinition"): self._crd,
+            ("", "Service"): lambda rtype, obj, event: self.service_ca.service(self.api, obj, event),
+            ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"): self._inject_ca_bundle,
+            ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"): self._inject_ca_bundle,
         }.get((rtype.group, rtype.kind))
         if handler:
             handler(rtype, copy.deepcopy(obj), event)
@@ -340,6 +346,11 @@ class Controllers:
             lines = text.splitlines(keepends=True)
             text = "".join(lines[-int(tail):]) if int(tail) else ""
         return text
+
+    # OpenShift's service CA
+
+    def _inject_ca_bundle(self, rtype, configuration: dict, event: str) -> None:
+        self.service_ca.webhook_configuration(self.api, rtype, configuration, event)
 
     # Workloads and CRDs
 

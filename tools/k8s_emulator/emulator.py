@@ -28,8 +28,9 @@ def kubeconfig(url: str) -> dict:
 
 
 class Emulator:
-    def __init__(self, port: int = 0, audit_log: str | None = None):
+    def __init__(self, port: int = 0, audit_log: str | None = None, webhook_services: dict[str, str] | None = None):
         self.port = port
+        self.webhook_services = dict(webhook_services or {})
         self.audit_log = AuditLog(audit_log)
         self.faults = Faults()
         self.api: ApiServer | None = None
@@ -41,7 +42,7 @@ class Emulator:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "Emulator":
-        self.api = ApiServer()
+        self.api = ApiServer(webhook_services=self.webhook_services)
         self._http = EmulatorHTTPServer(("127.0.0.1", self.port), self.api, self.audit_log, self.faults)
         self.port = self._http.server_address[1]
         self.api.server_address = f"127.0.0.1:{self.port}"
@@ -74,6 +75,10 @@ class Emulator:
 
     def inject_fault(self, **rule) -> dict:
         return self.faults.add(**rule).to_dict()
+
+    def map_webhook_service(self, namespace: str, name: str, url: str) -> None:
+        """Reach the webhooks of Service ``namespace/name`` at ``url`` (https://127.0.0.1:PORT)."""
+        self.api.webhooks.map_service(namespace, name, url)
 
     def clear_faults(self) -> None:
         self.faults.clear()

@@ -44,6 +44,9 @@ class EmulatorHandle:
     def clear_faults(self) -> None:
         self.emulator.clear_faults()
 
+    def map_webhook_service(self, namespace: str, name: str, url: str) -> None:
+        self.emulator.map_webhook_service(namespace, name, url)
+
     def reset_audit(self) -> None:
         self.emulator.audit_log.reset()
 

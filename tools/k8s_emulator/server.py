@@ -95,6 +95,7 @@ class Handler(BaseHTTPRequestHandler):
                 user_agent=self.headers.get("User-Agent", ""),
                 dry_run=context.dry_run,
                 mutated=response.mutated,
+                annotations=context.annotations,
             )
         )
 
@@ -169,4 +170,13 @@ def control(server: EmulatorHTTPServer, request: Request) -> tuple[int, dict]:
     if action == ("POST", "audit/reset"):
         server.audit_log.reset()
         return 200, {"status": "ok"}
+    if action == ("GET", "webhook-services"):
+        return 200, {"services": server.api.webhooks.mapped_services()}
+    if action == ("POST", "webhook-services"):
+        try:
+            mapping = json.loads(request.body or b"{}")
+            server.api.webhooks.map_service(mapping["namespace"], mapping["name"], mapping["url"])
+        except (TypeError, ValueError, KeyError) as exc:
+            return 400, {"error": f"expected {{namespace, name, url}}: {exc}"}
+        return 201, {"services": server.api.webhooks.mapped_services()}
     return 404, {"error": f"unknown control request {request.method} {request.path}"}

@@ -179,13 +179,14 @@ def test_converge_rerun_revoke_and_restart(k8s_emulator, cluster, tmp_path):
     # The notebook settings (docs/permissions.md): the kubelet walks a share once; team files group-writable.
     assert pod(alice)["securityContext"]["fsGroupChangePolicy"] == "OnRootMismatch"
     assert {"name": "NB_UMASK", "value": "0002"} in pod(alice)["containers"][0]["env"]
-    # The user's PVC, /dev/shm and the sidecar are untouched and in place, and so is the metadata
-    # but for the record of the variables the collection sets.
+    # The user's PVC, /dev/shm and the sidecar are untouched and in place, and so is the metadata, but
+    # for the record of the variables the collection sets and of the access map the patch was computed with.
     assert pod(alice)["volumes"][:2] == pod(before["alice"])["volumes"]
     assert pod(alice)["containers"][0]["volumeMounts"][:2] == pod(before["alice"])["containers"][0]["volumeMounts"]
     assert pod(alice)["containers"][1] == pod(before["alice"])["containers"][1]
-    assert alice["metadata"]["annotations"] == dict(before["alice"]["metadata"]["annotations"],
-                                                    **{"shared-resources.odh-rwx.io/managed-env": "NB_UMASK"})
+    annotations = dict(alice["metadata"]["annotations"])
+    assert len(annotations.pop("shared-resources.odh-rwx.io/access-map")) == 16
+    assert annotations == dict(before["alice"]["metadata"]["annotations"], **{"shared-resources.odh-rwx.io/managed-env": "NB_UMASK"})
     assert live(cluster, "bob") == before["bob"]
 
     # Rerun: zero writes.

@@ -14,6 +14,9 @@ def with_hub(spec, **section):
 
 def test_settings_fill_defaults(example_spec):
     settings = FILTERS["jupyterhub_settings"](with_hub(example_spec, flavor="odh_jsp"))
+    admission = settings.pop("admission")
+    assert admission["enabled"] is False and admission["certificates"] == {"source": "openshift", "issuer": None}
+    assert admission["dns_names"][2] == "notebook-admission.rhods-notebooks.svc"
     assert settings == {
         "flavor": "odh_jsp",
         "namespace": "rhods-notebooks",

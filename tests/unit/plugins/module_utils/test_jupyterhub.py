@@ -6,7 +6,7 @@ import sys
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import access, jupyterhub, spec_jupyterhub
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import access, jupyterhub, spec_admission, spec_jupyterhub
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec
 from tests.support.strategies import organisations
 
@@ -24,7 +24,9 @@ def with_hub(spec, **section):
 
 def test_defaults(example_spec):
     hub = parse_spec(with_hub(example_spec, flavor="odh_jsp")).jupyterhub
-    assert hub == spec_jupyterhub.JupyterHubSpec("odh_jsp", "rhods-notebooks", "inventory", None, ("rhods-notebooks",), {}, False, None, None)
+    assert hub == spec_jupyterhub.JupyterHubSpec(
+        "odh_jsp", "rhods-notebooks", "inventory", None, ("rhods-notebooks",), {}, False, None, None, spec_admission.DISABLED
+    )
 
 
 def test_absent_section_is_none(example_spec):

@@ -1,0 +1,60 @@
+"""The admission webhook's objects in render mode, with no cluster: the jupyterhub role run with --tags notebook_admission."""
+
+import json
+import textwrap
+
+import pytest
+import yaml
+
+from tests.support.playbooks import ansible_env, run_playbook
+from tests.unit.conftest import EXAMPLE_SPEC
+
+PLAYBOOK = textwrap.dedent("""
+    - name: Render the admission webhook
+      hosts: localhost
+      gather_facts: false
+      roles:
+        - role: odh_rwx.shared_resources.jupyterhub
+""")
+
+
+def render(tmp_path, certificates):
+    spec = dict(EXAMPLE_SPEC, jupyterhub={"flavor": "odh_notebooks", "notebook_namespaces": ["rhods-notebooks", {"name": "team-a", "groups": ["team-a"]}],
+                                          "admission": {"enabled": True, "certificates": certificates}})
+    (tmp_path / "vars.json").write_text(json.dumps({"shared_resources": spec, "shared_resources_render_dir": str(tmp_path / "out")}))
+    (tmp_path / "play.yml").write_text(PLAYBOOK)
+    # A kubeconfig whose server nobody serves: any API call fails the run.
+    (tmp_path / "kubeconfig").write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "none",
+        "clusters": [{"name": "none", "cluster": {"server": "https://127.0.0.1:9"}}],
+        "contexts": [{"name": "none", "context": {"cluster": "none", "user": "none"}}], "users": [{"name": "none", "user": {"token": "x"}}]}))
+    env = ansible_env(K8S_AUTH_KUBECONFIG=str(tmp_path / "kubeconfig"), ANSIBLE_NOCOLOR="1")
+    return run_playbook(tmp_path / "play.yml", "-e", "@%s" % (tmp_path / "vars.json"), "--tags", "notebook_admission", env=env)
+
+
+@pytest.mark.parametrize("source, extra", [
+    ("openshift", []),
+    ("cert_manager", ["certificate_rhods-notebooks_notebook-admission-ca.yaml", "certificate_rhods-notebooks_notebook-admission.yaml",
+                      "issuer_rhods-notebooks_notebook-admission-ca.yaml", "issuer_rhods-notebooks_notebook-admission-selfsigned.yaml"]),
+])
+def test_the_objects_render_without_a_cluster(tmp_path, source, extra):
+    completed = render(tmp_path, {"source": source})
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    files = sorted(path.name for path in (tmp_path / "out").iterdir())
+    assert files == sorted([
+        "configmap_rhods-notebooks_notebook-admission-code.yaml", "configmap_rhods-notebooks_notebook-admission-config.yaml",
+        "deployment_rhods-notebooks_notebook-admission.yaml", "mutatingwebhookconfiguration_cluster_odh-rwx-notebook-admission-rhods-notebooks.yaml",
+        "poddisruptionbudget_rhods-notebooks_notebook-admission.yaml", "service_rhods-notebooks_notebook-admission.yaml"] + extra)
+    config = yaml.safe_load((tmp_path / "out" / "configmap_rhods-notebooks_notebook-admission-config.yaml").read_text())
+    access_map = json.loads(config["data"]["config.json"])
+    assert access_map["users"]["alice"] == ["analysts", "team-a"] and access_map["available_shares"] is None
+    # rendering again changes no file
+    again = render(tmp_path, {"source": source})
+    assert again.returncode == 0 and "changed=0" in again.stdout
+
+
+def test_a_generated_certificate_is_refused_in_render_mode(tmp_path):
+    completed = render(tmp_path, {"source": "generated"})
+    assert completed.returncode != 0
+    assert "for GitOps use source openshift (the service CA) or cert_manager" in completed.stdout
+    assert not (tmp_path / "out").exists()
