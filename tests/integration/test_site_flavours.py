@@ -12,6 +12,7 @@ import pytest
 import yaml
 from kubernetes import config, dynamic
 
+from tests.support.notebook_crd import install_notebook_crd
 from tests.support.playbooks import ansible_env, run_playbook
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -22,7 +23,6 @@ FLAVOUR_FILES = {
     "odh_notebooks": ["-e", "@" + os.path.join(REPO_ROOT, "examples", "flavors", "odh_notebooks.yml")],
     "z2jh": ["-e", "@" + os.path.join(REPO_ROOT, "examples", "flavors", "z2jh.yml")],
 }
-NOTEBOOK_CRD = os.path.join(REPO_ROOT, "molecule", "default", "files", "notebook-crd.yml")
 # The Data Science Projects of examples/flavors/odh_notebooks.yml.
 PROJECTS = ["team-a-project", "open-analytics"]
 UNSAFE_NAME = "Census {{ extracts }}"
@@ -54,8 +54,7 @@ def client_for(emulator):
 def prepare_notebook_cluster(emulator):
     """What ODH 2.x brings and the odh_notebooks flavour reads: the Notebook CRD, the project namespaces."""
     client = client_for(emulator)
-    with open(NOTEBOOK_CRD) as handle:
-        client.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition").create(body=yaml.safe_load(handle))
+    install_notebook_crd(client)
     namespaces = client.resources.get(api_version="v1", kind="Namespace")
     for name in PROJECTS:
         namespaces.create(body={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})

@@ -15,6 +15,7 @@ from kubernetes import config, dynamic
 
 from tests.jupyterhub import chart
 from tests.support.openshift import dashboard_workbench_images, image_stream_crd, image_stream_errors, imported
+from tests.support.notebook_crd import install_notebook_crd
 from tests.support.playbooks import REPO_ROOT, ansible_env, run_playbook, run_role
 
 EXAMPLE = os.path.join(REPO_ROOT, "examples", "inventory", "group_vars", "all", "shared_resources.yml")
@@ -101,6 +102,7 @@ def run_jupyterhub_role(k8s_emulator, tmp_path, data, *options):
 def test_odh_notebooks_image_stream_in_the_dashboard_namespace(k8s_emulator, tmp_path):
     client = dynamic.DynamicClient(config.new_client_from_config(config_file=k8s_emulator.kubeconfig))
     client.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition").create(body=image_stream_crd())
+    install_notebook_crd(client)  # the odh_notebooks flavour reads Notebooks
     namespaces = client.resources.get(api_version="v1", kind="Namespace")
     for name in ("opendatahub", "rhods-notebooks"):
         namespaces.create(body={"metadata": {"name": name}})

@@ -19,6 +19,7 @@ from kubernetes import config, dynamic
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import manifests
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_spec
+from tests.support.notebook_crd import install_notebook_crd
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
@@ -42,8 +43,6 @@ SPEC = {
     "jupyterhub": {"flavor": "odh_notebooks"},
 }
 
-# The CRD molecule/default installs, reduced to what the emulator needs.
-CRD = yaml.safe_load((REPO_ROOT / "molecule" / "default" / "files" / "notebook-crd.yml").read_text())
 
 PLAYBOOK = textwrap.dedent("""
     - name: Reconcile the ODH notebooks
@@ -100,7 +99,7 @@ def claim(name):
 @pytest.fixture
 def cluster(k8s_emulator):
     client = dynamic.DynamicClient(config.new_client_from_config(config_file=k8s_emulator.kubeconfig))
-    client.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition").create(body=CRD)
+    install_notebook_crd(client)
     client.resources.get(api_version="v1", kind="Namespace").create(body={"metadata": {"name": NAMESPACE}})
     claims = client.resources.get(api_version="v1", kind="PersistentVolumeClaim")
     for name in ["census", "projects", "hr-records"] + ["jupyterhub-nb-%s-pvc" % user for user in ("alice", "bob", "carol")]:
@@ -255,7 +254,7 @@ PROJECTS_SPEC = dict(
 def projects(k8s_emulator):
     """The share claims as shared_pvcs leaves them (labelled, provisioned by csi-driver-nfs) and notebooks in two projects."""
     client = dynamic.DynamicClient(config.new_client_from_config(config_file=k8s_emulator.kubeconfig))
-    client.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition").create(body=CRD)
+    install_notebook_crd(client)
     client.resources.get(api_version="storage.k8s.io/v1", kind="StorageClass").create(body=STORAGE_CLASS)
     for namespace in (NAMESPACE,) + PROJECTS:
         client.resources.get(api_version="v1", kind="Namespace").create(body={"metadata": {"name": namespace}})
