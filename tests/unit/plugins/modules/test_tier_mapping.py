@@ -37,8 +37,8 @@ def test_invalid_spec_fails_with_field_paths(capsys, example_spec):
     code, result = run_module(capsys, spec=example_spec)
     assert code == 1
     assert result["failed"] is True
-    assert "shares[2].tier: unknown tier 'secrett'" in result["msg"]
-    assert result["errors"] == ["shares[2].tier: unknown tier 'secrett' (did you mean 'secret'?); known tiers: private, public, secret"]
+    assert "shares[2] (hr-records).tier: unknown tier 'secrett'" in result["msg"]
+    assert result["errors"] == ["shares[2] (hr-records).tier: unknown tier 'secrett' (did you mean 'secret'?); known tiers: private, public, secret"]
 
 
 def test_invalid_users_option_fails(capsys, example_spec):
