@@ -69,6 +69,8 @@ REQUIRED_FILES = {
     "examples/awx/awx_configure.yml",
     "examples/rbac/automation.yml",
     "examples/flavors/odh_notebooks.yml",
+    "docs/shared_resources.schema.json",
+    "docs/spec.md",
 }
 AWX_MODULES = ("organization", "execution_environment", "credential", "project", "inventory", "host",
                "job_template", "schedule")
