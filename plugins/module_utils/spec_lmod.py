@@ -97,6 +97,7 @@ LmodSpec = namedtuple(
     "kernels jupyter_path notebook_image",
 )
 
+
 def _check_string(collector, path, value, what, example):
     if not isinstance(value, str) or not value.strip() or any(character.isspace() for character in value):
         collector.add(path, "invalid %s %r: use a non-empty value without spaces, such as %s" % (what, value, example))

@@ -115,20 +115,17 @@ def locations(data, node, path="", location=()):
         yield path, location, data
         for name, sub in declared_fields(node).items():
             if name in data:
-                for found in locations(data[name], sub, ("%s.%s" % (path, name)).lstrip("."), location + (name,)):
-                    yield found
+                yield from locations(data[name], sub, ("%s.%s" % (path, name)).lstrip("."), location + (name,))
     values = node.get("additionalProperties")
     if isinstance(data, dict) and isinstance(values, dict) and not declared_fields(node):
         for key, value in data.items():
-            for found in locations(value, values, path + ".<name>", location + (key,)):
-                yield found
+            yield from locations(value, values, path + ".<name>", location + (key,))
     items = node.get("items")
     if isinstance(data, list) and isinstance(items, dict):
         for position, value in enumerate(data):
             for item in [items] + items.get("anyOf", []):
                 if isinstance(value, dict) and resolve(item).get("properties"):
-                    for found in locations(value, item, path + "[]", location + (position,)):
-                        yield found
+                    yield from locations(value, item, path + "[]", location + (position,))
 
 
 def at(spec_data, location):
@@ -141,7 +138,7 @@ COMPLETE = complete_specs()
 
 
 def every_location():
-    return [(name, pattern, location) for name, data in COMPLETE for pattern, location, _ in locations(data, DEFINITIONS["spec"])]
+    return [(name, pattern, location) for name, data in COMPLETE for pattern, location, _mapping in locations(data, DEFINITIONS["spec"])]
 
 
 # --- the schema itself and the page made from it ---------------------------------------------------
@@ -309,7 +306,7 @@ def test_the_complete_specs_set_every_field_and_are_valid():
     assert declared - seen == set(), "fields no complete spec sets (tests/corpus/complete_specs.yml)"
 
 
-@pytest.mark.parametrize("name, pattern, location", every_location(), ids=lambda value: str(value))
+@pytest.mark.parametrize("name, pattern, location", every_location(), ids=str)
 def test_an_unknown_field_is_refused_by_both(name, pattern, location):
     data = copy.deepcopy(dict(COMPLETE)[name])
     at(data, location)["zz_unknown"] = 1
@@ -339,7 +336,7 @@ def literal_defaults():
     return cases
 
 
-@pytest.mark.parametrize("name, location, field", literal_defaults(), ids=lambda value: str(value))
+@pytest.mark.parametrize("name, location, field", literal_defaults(), ids=str)
 def test_a_field_left_out_is_the_field_set_to_its_schema_default(name, location, field):
     without, with_default = copy.deepcopy(dict(COMPLETE)[name]), copy.deepcopy(dict(COMPLETE)[name])
     at(without, location).pop(field, None)

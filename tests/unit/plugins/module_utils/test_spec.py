@@ -60,7 +60,10 @@ def test_share_overrides_replace_tier_values(example_spec):
             "shares[1] (projects).mount_path: duplicate mount path '/opt/app-root/src/shared/public/census'",
         ),
         (lambda s: s["shares"][1].update(mount_path="relative/path"), "shares[1] (projects).mount_path: invalid mount path 'relative/path'"),
-        (lambda s: s["shares"][1].update(mount_path="/data/../etc"), "shares[1] (projects).mount_path: mount path '/data/../etc' is not normalized: write it as '/etc'"),
+        (
+            lambda s: s["shares"][1].update(mount_path="/data/../etc"),
+            "shares[1] (projects).mount_path: mount path '/data/../etc' is not normalized: write it as '/etc'",
+        ),
         (lambda s: s["shares"][1].update(mount_path="/data/"), "is not normalized: write it as '/data'"),
         (lambda s: s["shares"][1].update(mount_path="/opt/app-root/src"), "shares[1] (projects).mount_path: mount path '/opt/app-root/src' is reserved"),
         (lambda s: s["shares"][2].update(readers=["*"]), "shares[2] (hr-records).readers[0]: '*' (every user) is not allowed in a restricted tier"),
