@@ -57,14 +57,32 @@ problem at once, each with its field path, for example
 also warns about likely mistakes that are not errors (a group nobody is in, a group no tier names, a
 share nobody may read).
 
-In the tables, a default in `code` is the value used when the field is left out; `null` is the same as
-leaving a field out wherever the type allows it.
+In the tables, a default in `code` is the value used when the field is left out. Where a type allows
+`null`, it is the same as leaving the field out, except for `permissions.umask` (`null`: the notebook
+image's own umask).
 """
 
 
 def load_schema(path=SCHEMA_PATH):
     with open(path) as handle:
         return json.load(handle)
+
+
+def resolve(definitions, node):
+    """The schema a node stands for: through $ref and the allOf/anyOf wrappers that carry a $ref."""
+    if "$ref" in node:
+        return resolve(definitions, definitions[node["$ref"][len(DEFINITIONS):]])
+    for wrapper in ("allOf", "anyOf"):
+        refs = [item for item in node.get(wrapper, []) if isinstance(item, dict) and "$ref" in item]
+        if refs and not node.get("properties"):
+            return resolve(definitions, refs[0])
+    return node
+
+
+def branch_fields(then):
+    """The fields an if/then branch declares (with descriptions); branches that only narrow fields declared
+    above are rules, told in the descriptions."""
+    return dict((name, sub) for name, sub in then.get("properties", {}).items() if isinstance(sub, dict) and "description" in sub)
 
 
 class Reference(object):
@@ -76,14 +94,7 @@ class Reference(object):
         self.sections = []
 
     def resolve(self, node):
-        """The schema a node stands for: through $ref and the allOf/anyOf wrappers that carry a $ref."""
-        if "$ref" in node:
-            return self.resolve(self.definitions[node["$ref"][len(DEFINITIONS):]])
-        for wrapper in ("allOf", "anyOf"):
-            refs = [item for item in node.get(wrapper, []) if isinstance(item, dict) and "$ref" in item]
-            if refs and not node.get("properties"):
-                return self.resolve(refs[0])
-        return node
+        return resolve(self.definitions, node)
 
     def definition_link(self, node):
         for item in [node] + node.get("allOf", []) + node.get("anyOf", []):
@@ -163,14 +174,11 @@ class Reference(object):
         return "\n".join(lines)
 
     def variants(self, node):
-        """(discriminator value, properties, required) of if/then branches that pick fields by a field's value."""
+        """(condition, fields, required) of the if/then branches that bring fields of their own (lmod.source per type)."""
         found = []
         for rule in node.get("allOf", []):
             condition, then = rule.get("if", {}), rule.get("then", {})
-            # Branches that only narrow fields listed above (no descriptions of their own) are rules, told in the
-            # descriptions; branches that bring fields of their own are variants.
-            fields = dict((name, sub) for name, sub in then.get("properties", {}).items()
-                          if isinstance(sub, dict) and "description" in sub)
+            fields = branch_fields(then)
             for key, test in condition.get("properties", {}).items():
                 if "const" in test and fields:
                     found.append(("%s: %s" % (key, test["const"]), fields, then.get("required", [])))

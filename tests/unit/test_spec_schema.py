@@ -63,22 +63,14 @@ DEFINITIONS = SCHEMA["definitions"]
 
 def resolve(node):
     """The schema a field stands for, through $ref and the allOf/anyOf wrappers around one."""
-    if "$ref" in node:
-        return resolve(DEFINITIONS[node["$ref"].rsplit("/", 1)[1]])
-    for wrapper in ("allOf", "anyOf"):
-        refs = [item for item in node.get(wrapper, []) if isinstance(item, dict) and "$ref" in item]
-        if refs and "properties" not in node:
-            return resolve(refs[0])
-    return node
+    return spec_reference.resolve(DEFINITIONS, node)
 
 
 def variant_fields(node):
     """Fields an object declares in if/then branches of its own (lmod.source's per type)."""
     fields = {}
     for rule in node.get("allOf", []):
-        for name, sub in rule.get("then", {}).get("properties", {}).items():
-            if isinstance(sub, dict) and "description" in sub:
-                fields[name] = sub
+        fields.update(spec_reference.branch_fields(rule.get("then", {})))
     return fields
 
 
@@ -167,8 +159,7 @@ def field_groups(node):
     """(fields, required) of an object, and of each variant of it (lmod.source per type) on its own."""
     groups = [(node.get("properties", {}), set(node.get("required", [])))]
     for rule in node.get("allOf", []):
-        fields = dict((name, sub) for name, sub in rule.get("then", {}).get("properties", {}).items()
-                      if isinstance(sub, dict) and "description" in sub)
+        fields = spec_reference.branch_fields(rule.get("then", {}))
         if fields:
             groups.append((fields, set(rule["then"].get("required", []))))
     return groups
