@@ -119,9 +119,9 @@ def likely_mistakes(spec, membership):
     warnings = []
     if membership.users is None:
         warnings.append(
-            "jupyterhub.groups_from is openshift: membership comes from %s, which this run does not read (it talks "
-            "to no cluster), so groups without members and shares nobody may mount were not checked; the first "
-            "task of site.yml checks them against the cluster" % membership.where
+            "jupyterhub.groups_from is openshift: membership comes from %s, which this run does not read (validate "
+            "and render mode talk to no cluster), so groups without members and shares nobody may mount were not "
+            "checked; the first task of site.yml checks them against the cluster" % membership.where
         )
         warnings.extend(_shares_nobody_mounts(spec, None))
         return warnings
