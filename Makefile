@@ -26,13 +26,14 @@ JSP_STAMP := $(JSP_VENV)/.installed
 Z2JH_VENV := .venv-z2jh
 Z2JH_STAMP := $(Z2JH_VENV)/.installed
 
-.PHONY: help venv venv-jsp venv-z2jh collection-link system-deps demo test unit lint sanity molecule bench clean
+.PHONY: help venv venv-jsp venv-z2jh collection-link system-deps demo test unit lint sanity molecule bench spec-reference clean
 
 help:
 	@echo "make demo   set up, run the site rollout on the bundled example and print the access report"
 	@echo "make test   set up and run every test (pytest, ansible-lint, ansible-test sanity)"
 	@echo "make bench  run the benchmarks"
 	@echo "make venv   create or refresh the virtualenv $(VENV)"
+	@echo "make spec-reference   write docs/spec.md from docs/shared_resources.schema.json"
 
 venv: $(STAMP) collection-link
 
@@ -111,6 +112,10 @@ bench: venv system-deps
 	python tools/bench_ownership.py
 	python tools/bench_lmod_notebook.py
 	python tools/bench_admission.py
+
+# docs/spec.md is generated from the spec's JSON Schema; a unit test fails when it is stale.
+spec-reference: venv
+	python tools/spec_reference.py
 
 clean:
 	rm -rf build $(DEMO_DIR) .collections tests/output

@@ -32,6 +32,7 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validatio
     check_subdomain,
     check_text,
     describe_type,
+    normalized_path,
     suggest,
 )
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec_jupyterhub import parse_jupyterhub
@@ -69,6 +70,7 @@ SHARE_KEYS = (
     "description",
     "dashboard",
     "directories",
+    "adopt",
 )
 QUOTA_KEYS = ("storage", "claims")
 
@@ -158,8 +160,8 @@ def _check_mount_path(collector, path, value):
     if not isinstance(value, str) or not value.startswith("/"):
         collector.add(path, "invalid mount path %r: use an absolute path such as /opt/app-root/src/shared/data" % (value,))
         return None
-    normalized = posixpath.normpath(value)
-    if normalized != value or "/../" in value + "/" or "/./" in value + "/":
+    normalized = normalized_path(value)
+    if normalized != value:
         collector.add(path, "mount path %r is not normalized: write it as %r" % (value, normalized))
         return None
     if value in RESERVED_MOUNT_PATHS:
@@ -171,8 +173,15 @@ def _check_mount_path(collector, path, value):
     return value
 
 
+def share_path(position, name):
+    """``shares[3] (cohort-studies)``: a share's field path, with its name whenever it has one to show."""
+    if isinstance(name, str) and name.strip() and name.isprintable():
+        return "shares[%d] (%s)" % (position, name)
+    return "shares[%d]" % position
+
+
 def _parse_share(collector, position, data, tiers):
-    path = "shares[%d]" % position
+    path = share_path(position, data.get("name") if isinstance(data, dict) else None)
     if not isinstance(data, dict):
         collector.add(path, "must be a mapping with name, tier and size, got %s" % describe_type(data))
         return None
@@ -211,6 +220,8 @@ def _parse_share(collector, position, data, tiers):
     gid = tier.gid if tier is not None else None
     if "gid" in data and check_gid(collector, path + ".gid", data["gid"]):
         gid = data["gid"]
+    if "adopt" in data:
+        check_bool(collector, path + ".adopt", data["adopt"])
     if not name_ok or tier is None:
         return None
     return Share(
@@ -267,26 +278,28 @@ def _check_unique(collector, shares, attribute, what):
             continue
         if value in seen:
             collector.add(
-                "shares[%d].%s" % (share.index, attribute),
-                "duplicate %s %r, already used by shares[%d] (%s): give each share its own"
-                % (what, value, seen[value].index, seen[value].name),
+                "%s.%s" % (share_path(share.index, share.name), attribute),
+                "duplicate %s %r, already used by %s: give each share its own"
+                % (what, value, share_path(seen[value].index, seen[value].name)),
             )
         else:
             seen[value] = share
 
 
-def _check_tier_gids_unique(collector, tiers):
-    """Two tiers on one gid would let members of one into the other's directories."""
+def _check_tier_gids_unique(collector, tiers, declared):
+    """Two tiers on one gid would let members of one into the other's directories; both are named."""
     tier_by_gid = {}
-    for tier in tiers.values():
-        if not isinstance(tier.gid, int):
+    for name in declared:
+        tier = tiers.get(name)
+        if tier is None or not isinstance(tier.gid, int):
             continue
-        if tier.gid in tier_by_gid:
+        first = tier_by_gid.setdefault(tier.gid, tier.name)
+        if first != tier.name:
             collector.add(
                 "tiers.%s.gid" % tier.name,
-                "gid %d is already the gid of tier %r: give each tier its own gid" % (tier.gid, tier_by_gid[tier.gid]),
+                "gid %d is also tiers.%s.gid: tiers %r and %r would let each other's members into their directories; "
+                "give each tier its own gid" % (tier.gid, first, first, tier.name),
             )
-        tier_by_gid.setdefault(tier.gid, tier.name)
 
 
 def _parse_shares(collector, data, tiers):
@@ -379,7 +392,7 @@ def parse_spec(data):
     else:
         check_name(collector, "namespace", namespace, "namespace")
     tiers = _parse_tiers(collector, data.get("tiers"))
-    _check_tier_gids_unique(collector, tiers)
+    _check_tier_gids_unique(collector, tiers, list(data["tiers"]) if isinstance(data.get("tiers"), dict) else [])
     shares = _parse_shares(collector, data.get("shares"), tiers)
     users = parse_users(data.get("users"), collector=collector)
     storage_class = parse_storage_class(collector, data.get("storage_class"))

@@ -96,7 +96,7 @@ def _parse_certificates(collector, data):
     if not check_choice(collector, path + ".source", source, CERTIFICATE_SOURCES):
         return None
     issuer = None
-    if "issuer" in data:
+    if data.get("issuer") is not None:
         if source != "cert_manager":
             collector.add(path + ".issuer", "is only used with source cert_manager, not %s: remove it" % source)
             return None

@@ -26,6 +26,19 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validatio
 )
 
 FLAVORS = ("odh_jsp", "odh_notebooks", "z2jh")
+# What people call the platforms, lower-cased without punctuation, and which flavour each one is.
+_OPENSHIFT_AI = "Red Hat OpenShift AI (RHOAI, formerly RHODS) and ODH 2.x are flavor odh_notebooks"
+FLAVOR_HINTS = dict(
+    [(name, _OPENSHIFT_AI) for name in (
+        "rhoai", "openshiftai", "redhatopenshiftai", "rhods", "openshiftdatascience", "redhatopenshiftdatascience", "odh2",
+        "opendatahub2", "notebooks", "kubeflow", "workbenches")]
+    + [(name, "ODH 2.x and Red Hat OpenShift AI are flavor odh_notebooks; ODH 1.x's JupyterHub is odh_jsp")
+       for name in ("odh", "opendatahub")]
+    + [(name, "ODH 1.x's JupyterHub (jupyterhub-singleuser-profiles) is flavor odh_jsp")
+       for name in ("odh1", "opendatahub1", "jsp", "jupyterhubsingleuserprofiles", "singleuserprofiles", "odhjupyterhub")]
+    + [(name, "Zero to JupyterHub (the jupyterhub Helm chart) is flavor z2jh")
+       for name in ("zerotojupyterhub", "jupyterhub", "kubespawner", "z2h", "helm")]
+)
 GROUP_SOURCES = ("inventory", "openshift")
 JUPYTERHUB_KEYS = (
     "flavor", "namespace", "groups_from", "images", "notebook_namespaces", "restart_running", "values_path", "z2jh", "admission",
@@ -127,6 +140,17 @@ def _parse_z2jh(collector, data):
     return Z2jhSpec(manage_groups=manage_groups)
 
 
+def _check_flavor(collector, flavor):
+    """A known flavour; a platform's own name (rhoai, openshift_ai, odh, ...) is answered with its flavour."""
+    hint = None
+    if isinstance(flavor, str) and flavor not in FLAVORS:
+        hint = FLAVOR_HINTS.get("".join(character for character in flavor.lower() if character.isalnum()))
+    if hint is None:
+        return check_choice(collector, "jupyterhub.flavor", flavor, FLAVORS)
+    collector.add("jupyterhub.flavor", "invalid value %r: %s; choose one of: %s" % (flavor, hint, ", ".join(FLAVORS)))
+    return False
+
+
 def parse_jupyterhub(collector, data, spec_namespace):
     """Validate the ``jupyterhub`` section; return a JupyterHubSpec, or None when absent or invalid."""
     if data is None:
@@ -140,7 +164,7 @@ def parse_jupyterhub(collector, data, spec_namespace):
     if "flavor" not in data:
         collector.add("jupyterhub.flavor", "missing: choose one of: %s" % ", ".join(FLAVORS))
         valid = False
-    elif not check_choice(collector, "jupyterhub.flavor", flavor, FLAVORS):
+    elif not _check_flavor(collector, flavor):
         valid = False
     else:
         for field in sorted(FLAVOR_FIELDS):
@@ -178,7 +202,7 @@ def parse_jupyterhub(collector, data, spec_namespace):
         valid = False
 
     values_path = data.get("values_path")
-    if flavor == "z2jh" and "values_path" not in data:
+    if flavor == "z2jh" and values_path is None:
         collector.add("jupyterhub.values_path", "missing: flavor z2jh needs the path of the Helm values file to write")
         valid = False
     elif values_path is not None and (not isinstance(values_path, str) or not values_path.strip() or "\n" in values_path):

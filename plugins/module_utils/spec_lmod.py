@@ -22,6 +22,7 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.validatio
     check_name,
     check_subdomain,
     describe_type,
+    normalized_path,
     suggest,
 )
 
@@ -96,6 +97,7 @@ LmodSpec = namedtuple(
     "kernels jupyter_path notebook_image",
 )
 
+
 def _check_string(collector, path, value, what, example):
     if not isinstance(value, str) or not value.strip() or any(character.isspace() for character in value):
         collector.add(path, "invalid %s %r: use a non-empty value without spaces, such as %s" % (what, value, example))
@@ -109,8 +111,8 @@ def _check_absolute_path(collector, path, value, example):
             path, "invalid path %r: use an absolute path without spaces, quotes, ':' or '\\', such as %s" % (value, example)
         )
         return False
-    if posixpath.normpath(value) != value:
-        collector.add(path, "path %r is not normalized: write it as %r" % (value, posixpath.normpath(value)))
+    if normalized_path(value) != value:
+        collector.add(path, "path %r is not normalized: write it as %r" % (value, normalized_path(value)))
         return False
     return True
 

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import difflib
+import posixpath
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -96,6 +97,12 @@ def parse_quantity(value):
     if suffix:
         return number * (Decimal(10) ** int(suffix[1:]))
     return number
+
+
+def normalized_path(value):
+    """``value`` as posixpath.normpath writes it, and with one leading '/' where POSIX keeps two."""
+    normalized = posixpath.normpath(value)
+    return "/" + normalized.lstrip("/") if normalized.startswith("//") else normalized
 
 
 def suggest(value, candidates):

@@ -19,7 +19,10 @@ description:
   - Groups users with identical access into signatures, so that later outputs (JupyterHub
     profiles, patches) scale with the number of distinct signatures, not with users.
   - Optionally writes the access report as Markdown tables.
-  - Talks to no cluster; run it on the controller.
+  - Warns, at default verbosity, about likely mistakes that are not errors - a group of the membership that
+    no tier, share or notebook namespace names (with the closest name the spec uses), a group the spec names
+    that has no member, a share nobody may mount.
+  - Talks to no cluster, except to read the OpenShift Groups with O(read_openshift_groups).
 options:
   spec:
     description:
@@ -30,8 +33,19 @@ options:
   users:
     description:
       - Mapping of user name to the list of groups the user belongs to.
-      - Defaults to C(spec.users).
+      - Defaults to C(spec.users), or to the OpenShift Groups with O(read_openshift_groups).
     type: dict
+  read_openshift_groups:
+    description:
+      - When the spec takes its membership from OpenShift (C(jupyterhub.groups_from=openshift)) and O(users)
+        is not given, read the C(users) of every C(user.openshift.io/v1) Group once the spec is valid, and map,
+        report and check that membership.
+      - Otherwise, with C(groups_from=openshift), the mapping and the report use C(spec.users) and a warning
+        says that the membership was not checked.
+      - The connection options are those of kubernetes.core (also through C(module_defaults) of the
+        action group C(odh_rwx.shared_resources.k8s)); the kubernetes Python library is needed only then.
+    type: bool
+    default: false
   report_path:
     description:
       - Write the access report as Markdown to this file.
@@ -44,6 +58,8 @@ options:
         per-user mapping of a large organisation runs to megabytes that a rollout does not need.
     type: bool
     default: true
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
 attributes:
   check_mode:
     support: full
@@ -54,6 +70,7 @@ attributes:
 notes:
   - The mapping code lives in module_utils and does not depend on Ansible, so JupyterHub hooks can
     import the same rules.
+  - The warnings about likely mistakes are computed by C(plugins/module_utils/spec_warnings.py).
 seealso:
   - plugin: odh_rwx.shared_resources.tier_mounts
     plugin_type: filter
@@ -65,6 +82,14 @@ EXAMPLES = r"""
     spec: "{{ shared_resources }}"
     report_path: "{{ playbook_dir }}/access-report.md"
   register: mapping
+
+- name: Validate, and check the membership the cluster's OpenShift Groups give
+  odh_rwx.shared_resources.tier_mapping:
+    spec: "{{ shared_resources }}"
+    read_openshift_groups: true
+    return_mapping: false
+  module_defaults:
+    group/odh_rwx.shared_resources.k8s: "{{ shared_resources_k8s_auth | default({}) }}"
 
 - name: Map users whose groups come from elsewhere
   odh_rwx.shared_resources.tier_mapping:
@@ -122,10 +147,23 @@ report_path:
   description: The report file, when O(report_path) is set.
   returned: when O(report_path) is set
   type: str
+likely_mistakes:
+  description: The likely mistakes the module warned about, each naming the fields concerned.
+  returned: success
+  type: list
+  elements: str
+  sample:
+    - "users: group 'imagng' (alice) is named by no tier, share or notebook namespace, so it gives its members nothing (did you mean 'imaging'?)"
 """
 
-from ansible.module_utils.basic import AnsibleModule
+import copy
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import (
     access_by_user,
@@ -134,31 +172,85 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access im
     describe_signature,
     group_by_signature,
 )
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.jupyterhub import users_from_groups
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.report import render_report
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec, parse_users
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec_warnings import (
+    Membership,
+    inventory_membership,
+    likely_mistakes,
+    openshift_membership,
+    unread_membership,
+)
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.text_files import read_text, write_text_atomically
+
+try:
+    from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError
+    from urllib3.exceptions import MaxRetryError
+except ImportError:
+    # Only read_openshift_groups needs the kubernetes library.
+    KUBERNETES_IMPORT_ERROR = traceback.format_exc()
+else:
+    KUBERNETES_IMPORT_ERROR = None
+
+
+def read_openshift_membership(module):
+    """user -> groups from every user.openshift.io/v1 Group, or a warning and None when they cannot be read."""
+    if KUBERNETES_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("kubernetes", reason="to read the OpenShift Groups"),
+                         exception=KUBERNETES_IMPORT_ERROR)
+    try:
+        client = get_api_client(**dict((name, module.params[name]) for name in AUTH_ARG_SPEC))
+        groups = client.resources.get(api_version="user.openshift.io/v1", kind="Group")
+        return users_from_groups(client.get(groups).to_dict()["items"])
+    except ResourceNotFoundError:
+        module.warn("jupyterhub.groups_from is openshift, but the cluster serves no user.openshift.io/v1 Group: "
+                    "every user would be in no group")
+    except CoreException as exc:
+        module.fail_json(msg=to_native(exc))
+    except MaxRetryError as exc:
+        module.fail_json(msg="could not reach the Kubernetes API to read the OpenShift Groups: %s" % exc.reason)
+    except DynamicApiError as exc:
+        module.fail_json(msg="could not read the OpenShift Groups: %s %s" % (exc.status, exc.reason))
+    return None
+
+
+def membership(module, spec):
+    """The Membership the mapping, the report and the warnings use."""
+    if module.params["users"] is not None:
+        return Membership(parse_users(module.params["users"]), "the users option", False)
+    if spec.jupyterhub is None or spec.jupyterhub.groups_from != "openshift":
+        return inventory_membership(spec.users)
+    users = read_openshift_membership(module) if module.params["read_openshift_groups"] else None
+    return openshift_membership(users) if users is not None else unread_membership()
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            spec=dict(type="dict", required=True),
-            users=dict(type="dict"),
-            report_path=dict(type="path"),
-            return_mapping=dict(type="bool", default=True),
-        ),
-        supports_check_mode=True,
+    argument_spec = copy.deepcopy(AUTH_ARG_SPEC)
+    argument_spec.update(
+        spec=dict(type="dict", required=True),
+        users=dict(type="dict"),
+        report_path=dict(type="path"),
+        return_mapping=dict(type="bool", default=True),
+        read_openshift_groups=dict(type="bool", default=False),
     )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
         spec = parse_spec(module.params["spec"])
-        users = spec.users if module.params["users"] is None else parse_users(module.params["users"])
+        members = membership(module, spec)
     except SpecError as exc:
         module.fail_json(msg=to_native(exc), errors=exc.errors)
+    mistakes = likely_mistakes(spec, members)
+    for mistake in mistakes:
+        module.warn(mistake)
+    users = spec.users if members.users is None else members.users
 
     accesses = access_by_user(spec, users)
     signatures = group_by_signature(accesses)
     matrix = access_matrix(spec, accesses)
-    result = dict(changed=False, counts=dict(users=len(accesses), shares=len(spec.shares), signatures=len(signatures)))
+    result = dict(
+        changed=False, counts=dict(users=len(accesses), shares=len(spec.shares), signatures=len(signatures)), likely_mistakes=mistakes
+    )
     if module.params["return_mapping"]:
         signature_of = dict((signature.accesses, signature.id) for signature in signatures)
         result.update(

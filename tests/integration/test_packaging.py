@@ -69,6 +69,8 @@ REQUIRED_FILES = {
     "examples/awx/awx_configure.yml",
     "examples/rbac/automation.yml",
     "examples/flavors/odh_notebooks.yml",
+    "docs/shared_resources.schema.json",
+    "docs/spec.md",
 }
 AWX_MODULES = ("organization", "execution_environment", "credential", "project", "inventory", "host",
                "job_template", "schedule")
@@ -165,6 +167,16 @@ def test_validate_from_the_installed_copy(built):
     for user, groups in spec["users"].items():
         if not groups:
             assert rows[user] == everyone, user
+
+
+def test_the_examples_modeline_names_the_installed_schema(built):
+    _tarball, installed, _env, _tmp = built
+    example = installed / "examples/inventory/group_vars/all/shared_resources.yml"
+    first = example.read_text().splitlines()[0]
+    assert first.startswith("# yaml-language-server: $schema=")
+    schema = (example.parent / first.split("$schema=", 1)[1]).resolve()
+    assert schema == (installed / "docs/shared_resources.schema.json").resolve()
+    assert json.loads(schema.read_text())["title"] == "odh_rwx.shared_resources spec"
 
 
 def test_render_site_from_the_installed_copy(built):

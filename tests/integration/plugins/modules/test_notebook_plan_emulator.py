@@ -99,7 +99,7 @@ def test_without_the_notebook_crd_it_says_what_is_missing(capsys, k8s_emulator):
 
 
 @pytest.mark.parametrize("spec, message", [
-    (dict(SPEC, shares=[{"name": "census", "tier": "publik", "size": "1Gi"}]), "shares[0].tier: unknown tier 'publik'"),
+    (dict(SPEC, shares=[{"name": "census", "tier": "publik", "size": "1Gi"}]), "shares[0] (census).tier: unknown tier 'publik'"),
     (dict(SPEC, jupyterhub={"flavor": "odh_jsp"}), "spec.jupyterhub.flavor: must be odh_notebooks"),
 ])
 def test_a_bad_spec_fails_before_any_read(capsys, k8s_emulator, spec, message):

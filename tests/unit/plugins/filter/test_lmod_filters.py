@@ -127,7 +127,7 @@ def test_filters_name_the_bad_field(lmod_spec, script, name):
         getattr(lmod_filters, name)(*arguments)
     message = str(info.value)
     assert message.startswith("%s: invalid shared_resources spec:" % name)
-    assert "\n  - shares[1].size: invalid size '10GB'" in message
+    assert "\n  - shares[1] (projects).size: invalid size '10GB'" in message
     assert "\n  - lmod.source.type: unknown source type 'gti' (did you mean 'git'?)" in message
 
 

@@ -54,7 +54,7 @@ def test_permission_limitations(example_spec):
 @pytest.mark.parametrize("name", ["storage_class_objects", "shared_volume_objects"])
 def test_manifest_filters_name_the_bad_field(example_spec, name):
     example_spec["shares"][1]["size"] = "10GB"
-    with pytest.raises(AnsibleFilterError, match=r"%s: invalid shared_resources spec:\n  - shares\[1\]\.size: invalid size '10GB'" % name):
+    with pytest.raises(AnsibleFilterError, match=r"%s: invalid shared_resources spec:\n  - shares\[1\] \(projects\)\.size: invalid size '10GB'" % name):
         getattr(manifests, name)(example_spec)
 
 

@@ -47,7 +47,7 @@ def test_users_default_to_the_spec_and_settings_to_the_jupyterhub_section(exampl
 
 def test_the_whole_spec_is_validated_first(example_spec):
     example_spec["shares"][0]["tier"] = "publc"
-    with pytest.raises(AnsibleFilterError, match=r"notebook_patches: invalid shared_resources spec:\n  - shares\[0\]\.tier: unknown tier 'publc'"):
+    with pytest.raises(AnsibleFilterError, match=r"notebook_patches: invalid shared_resources spec:\n  - shares\[0\] \(census\)\.tier: unknown tier 'publc'"):
         notebook_patches([], example_spec)
 
 
@@ -81,7 +81,7 @@ def test_namespace_claims_filter_validates_and_reports_storage_it_cannot_serve(e
     with pytest.raises(AnsibleFilterError, match="notebook_namespace_claims: claims must be a list of objects"):
         claims_filter([volume], example_spec, {"items": []})
     example_spec["shares"][0]["tier"] = "publc"
-    with pytest.raises(AnsibleFilterError, match=r"shares\[0\]\.tier: unknown tier 'publc'"):
+    with pytest.raises(AnsibleFilterError, match=r"shares\[0\] \(census\)\.tier: unknown tier 'publc'"):
         claims_filter([], example_spec, [])
 
 

@@ -36,7 +36,7 @@ def test_member_gets_secret_share_read_write(example_spec):
 
 def test_bad_spec_names_the_field(example_spec):
     example_spec["shares"][2]["tier"] = "secrett"
-    with pytest.raises(AnsibleFilterError, match=r"shares\[2\]\.tier: unknown tier 'secrett'"):
+    with pytest.raises(AnsibleFilterError, match=r"shares\[2\] \(hr-records\)\.tier: unknown tier 'secrett'"):
         tier_mounts(example_spec, [])
 
 

@@ -288,7 +288,7 @@ def test_a_broken_access_map_names_every_problem(config):
     with pytest.raises(admission.AccessMapError) as caught:
         admission.rules_from_access_map(config)
     text = str(caught.value)
-    for message in ("extra: unknown field", "format: 2 is not 1", "shared_resources.shares[0].tier: unknown tier 'publik'",
+    for message in ("extra: unknown field", "format: 2 is not 1", "shared_resources.shares[0] (census).tier: unknown tier 'publik'",
                     "users.alice: must be a list of group names", "available_shares: must map each notebook namespace"):
         assert message in text
     with pytest.raises(admission.AccessMapError, match="serves flavour odh_notebooks only"):

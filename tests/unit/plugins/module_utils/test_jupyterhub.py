@@ -45,10 +45,29 @@ def test_every_problem_is_reported_with_its_path(example_spec):
 
 
 @pytest.mark.parametrize(
+    "flavor, hint",
+    [
+        ("rhoai", "Red Hat OpenShift AI (RHOAI, formerly RHODS) and ODH 2.x are flavor odh_notebooks"),
+        ("openshift_ai", "Red Hat OpenShift AI (RHOAI, formerly RHODS) and ODH 2.x are flavor odh_notebooks"),
+        ("RHODS", "Red Hat OpenShift AI (RHOAI, formerly RHODS) and ODH 2.x are flavor odh_notebooks"),
+        ("OpenShift-AI", "Red Hat OpenShift AI (RHOAI, formerly RHODS) and ODH 2.x are flavor odh_notebooks"),
+        ("odh", "ODH 2.x and Red Hat OpenShift AI are flavor odh_notebooks; ODH 1.x's JupyterHub is odh_jsp"),
+        ("jupyterhub-singleuser-profiles", "ODH 1.x's JupyterHub (jupyterhub-singleuser-profiles) is flavor odh_jsp"),
+        ("zero-to-jupyterhub", "Zero to JupyterHub (the jupyterhub Helm chart) is flavor z2jh"),
+    ],
+)
+def test_a_platforms_own_name_is_answered_with_its_flavour(example_spec, flavor, hint):
+    with pytest.raises(SpecError) as caught:
+        parse_spec(with_hub(example_spec, flavor=flavor))
+    assert caught.value.errors == ["jupyterhub.flavor: invalid value %r: %s; choose one of: odh_jsp, odh_notebooks, z2jh" % (flavor, hint)]
+
+
+@pytest.mark.parametrize(
     "section, message",
     [
         ({}, "jupyterhub.flavor: missing"),
         ({"flavor": "z2jh"}, "jupyterhub.values_path: missing"),
+        ({"flavor": "z2jh", "values_path": None}, "jupyterhub.values_path: missing"),
         ({"flavor": "z2jh", "values_path": "v.yaml", "images": ["a"]}, "jupyterhub.images: is only used with flavor odh_jsp"),
         ({"flavor": "odh_jsp", "restart_running": True}, "jupyterhub.restart_running: is only used with flavor odh_notebooks"),
         ({"flavor": "odh_jsp", "namespace": "Hub"}, "jupyterhub.namespace: invalid namespace 'Hub'"),

@@ -171,7 +171,7 @@ def test_every_problem_is_reported_at_once(lmod_spec):
     lmod_spec["shares"][0]["size"] = "50GB"
     lmod_spec["lmod"].update(source={"type": "gti"}, keep_releases=-1, schedule="61 * * * *")
     errors = errors_of(lmod_spec)
-    assert [error.split(":")[0] for error in errors] == ["shares[0].size", "lmod.source.type", "lmod.schedule", "lmod.keep_releases"]
+    assert [error.split(":")[0] for error in errors] == ["shares[0] (census).size", "lmod.source.type", "lmod.schedule", "lmod.keep_releases"]
 
 
 @pytest.mark.parametrize(

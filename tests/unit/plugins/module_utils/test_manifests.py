@@ -91,7 +91,7 @@ def test_bad_quota(full_spec, quota, expected):
 
 def test_dashboard_label_only_for_shares_everybody_writes(example_spec):
     example_spec["shares"][0].update(dashboard=True)
-    with pytest.raises(SpecError, match=r"shares\[0\]\.dashboard: the ODH dashboard lets every project member"):
+    with pytest.raises(SpecError, match=r"shares\[0\] \(census\)\.dashboard: the ODH dashboard lets every project member"):
         parse_spec(example_spec)
     example_spec["shares"][0].update(writers=["*"])
     spec = parse_spec(example_spec)
@@ -101,7 +101,7 @@ def test_dashboard_label_only_for_shares_everybody_writes(example_spec):
 @pytest.mark.parametrize("directory", ["/abs", "../up", "a/../b", "with space", "", "a//b"])
 def test_bad_directories(example_spec, directory):
     example_spec["shares"][0]["directories"] = [directory]
-    with pytest.raises(SpecError, match=r"shares\[0\]\.directories\[0\]: invalid directory"):
+    with pytest.raises(SpecError, match=r"shares\[0\] \(census\)\.directories\[0\]: invalid directory"):
         parse_spec(example_spec)
 
 

@@ -70,6 +70,12 @@ def test_mistakes_name_their_field(example_spec, admission, message):
     assert message in str(caught.value)
 
 
+def test_a_null_issuer_is_no_issuer(example_spec):
+    certificates = {"source": "cert_manager", "issuer": None}
+    admission = parse_spec(with_admission(example_spec, {"enabled": True, "certificates": certificates})).jupyterhub.admission
+    assert admission.certificates == spec_admission.CertificateSpec("cert_manager", None)
+
+
 def test_only_for_odh_notebooks(example_spec):
     with pytest.raises(SpecError) as caught:
         parse_spec(with_admission(example_spec, {"enabled": True}, flavor="odh_jsp"))

@@ -37,8 +37,8 @@ def test_invalid_spec_fails_with_field_paths(capsys, example_spec):
     code, result = run_module(capsys, spec=example_spec)
     assert code == 1
     assert result["failed"] is True
-    assert "shares[2].tier: unknown tier 'secrett'" in result["msg"]
-    assert result["errors"] == ["shares[2].tier: unknown tier 'secrett' (did you mean 'secret'?); known tiers: private, public, secret"]
+    assert "shares[2] (hr-records).tier: unknown tier 'secrett'" in result["msg"]
+    assert result["errors"] == ["shares[2] (hr-records).tier: unknown tier 'secrett' (did you mean 'secret'?); known tiers: private, public, secret"]
 
 
 def test_invalid_users_option_fails(capsys, example_spec):
@@ -81,3 +81,39 @@ def test_without_the_mapping_only_counts_come_back(capsys, tmp_path, example_spe
     assert result["counts"] == {"users": 4, "shares": 3, "signatures": 4}
     assert not set(result) & {"users", "signatures", "matrix"}
     assert "| alice | ro | rw | - |" in path.read_text()
+
+
+@pytest.fixture
+def warned(monkeypatch):
+    """The module's warnings: where they go depends on what other tests imported, so catch them at the source."""
+    warnings = []
+    monkeypatch.setattr(tier_mapping.AnsibleModule, "warn", lambda module, warning: warnings.append(warning))
+    return warnings
+
+
+def test_likely_mistakes_are_warnings(capsys, example_spec, warned):
+    example_spec["users"]["erin"] = ["team-aa"]
+    code, result = run_module(capsys, spec=example_spec, return_mapping=False)
+    assert code == 0 and result["changed"] is False
+    typo = ("users: group 'team-aa' (erin) is named by no tier, share or notebook namespace, so it gives its members "
+            "nothing (did you mean 'team-a'?)")
+    assert result["likely_mistakes"][0] == typo
+    assert warned == result["likely_mistakes"]
+
+
+def test_openshift_membership_is_not_read_unless_asked(capsys, example_spec, warned):
+    example_spec["jupyterhub"] = {"flavor": "odh_jsp", "groups_from": "openshift"}
+    code, result = run_module(capsys, spec=example_spec, return_mapping=False, host="https://127.0.0.1:9")
+    assert code == 0
+    assert result["likely_mistakes"][0].startswith("jupyterhub.groups_from is openshift: membership comes from the cluster's "
+                                                   "OpenShift Groups, which this run does not read")
+    assert warned == result["likely_mistakes"]
+    assert result["counts"]["users"] == len(example_spec["users"])
+
+
+def test_openshift_groups_are_read_only_once_the_spec_is_valid(capsys, example_spec):
+    example_spec["jupyterhub"] = {"flavor": "odh_jsp", "groups_from": "openshift"}
+    example_spec["shares"][0]["tier"] = "publik"
+    code, result = run_module(capsys, spec=example_spec, read_openshift_groups=True, host="https://127.0.0.1:9")
+    assert code == 1
+    assert result["errors"][0].startswith("shares[0] (census).tier: unknown tier 'publik'")
