@@ -228,6 +228,7 @@ written:
 import copy
 import time
 
+from ansible.module_utils.common.dict_transformations import dict_merge
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
@@ -248,6 +249,7 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.k8s_plann
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.manifest_files import check_definitions, diff_text, render_files
 
 try:
+    from ansible_collections.kubernetes.core.plugins.module_utils.apply import annotate
     from kubernetes.dynamic.exceptions import ConflictError, DynamicApiError, NotFoundError
     from urllib3.exceptions import MaxRetryError
 except ImportError:
@@ -322,13 +324,19 @@ class Writer(object):
             time.sleep(1)
 
     def send(self, definition, live):
-        """Create or change the object as its method says; returns the object the API server answered with."""
+        """Create or change the object as its method says; returns the object the API server answered with.
+
+        A create is a create (409 when another writer made the object since it was read), with the last-applied
+        annotation kubernetes.core's apply records; a change of an applied object is kubernetes.core's apply.
+        """
         resource = self.resource(definition)
         metadata = definition["metadata"]
-        if method_of(definition, self.method) == "apply":
-            return self.client.apply(resource, definition, namespace=metadata.get("namespace")).to_dict()
+        applies = method_of(definition, self.method) == "apply"
         if live is None:
-            return self.client.create(resource, definition, namespace=metadata.get("namespace")).to_dict()
+            body = dict_merge(copy.deepcopy(definition), annotate(definition)) if applies else definition
+            return self.client.create(resource, body, namespace=metadata.get("namespace")).to_dict()
+        if applies:
+            return self.client.apply(resource, definition, namespace=metadata.get("namespace")).to_dict()
         return self.client.patch(resource, definition, name=metadata["name"], namespace=metadata.get("namespace"),
                                  content_type=MERGE_PATCH).to_dict()
 
