@@ -257,6 +257,9 @@ except ImportError:
     pass
 
 MERGE_PATCH = "application/merge-patch+json"
+# What the module reads besides the objects it applies and prunes: the Jobs it waits for, the pods of a failed one
+# and their logs (examples/rbac/automation.yml grants it; tests/unit/test_rbac_example.py checks).
+READS = (("batch/v1", "Job"), ("v1", "Pod"))
 # The tail of a failed Job's log in the failure message, and how often Jobs are polled.
 LOG_LINES = 20
 POLL_SECONDS = 2
@@ -406,7 +409,7 @@ def wait_for_jobs(module, writer, jobs, timeout):
 def job_log(writer, job):
     """The tail of the log of the Job's latest pod, or why there is none."""
     metadata = job["metadata"]
-    pods = writer.client.resources.get(api_version="v1", kind="Pod")
+    pods = writer.client.resources.get(api_version=READS[1][0], kind=READS[1][1])
     try:
         live = writer.client.get(writer.resource(job), name=metadata["name"], namespace=metadata.get("namespace")).to_dict()
         selector = ",".join("%s=%s" % item for item in sorted((live["spec"].get("selector") or {}).get("matchLabels", {}).items()))
