@@ -16,9 +16,11 @@ import posixpath
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import directory_gid, directory_mode
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.data_plane import FS_GROUP_CHANGE_POLICY, Z2JH_FS_GID
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.k8s_compare import last_applied
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.storage import storage_class_manifest
 
 MANAGED_BY = "odh_rwx.shared_resources"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 PART_OF = "shared-resources"
 LABEL_PREFIX = "shared-resources.odh-rwx.io/"
 TIER_LABEL = LABEL_PREFIX + "tier"
@@ -28,20 +30,27 @@ COMPONENT_LABEL = "app.kubernetes.io/component"
 PERMISSIONS_HASH_LABEL = LABEL_PREFIX + "permissions-hash"
 DASHBOARD_LABEL = "opendatahub.io/dashboard"
 DISPLAY_NAME_ANNOTATION = "openshift.io/display-name"
+# The ownership record of a claim the collection created: the claim's own namespace/name, written with the
+# claim. A label can be copied, and so can this annotation, but not onto another claim without it naming the
+# wrong one: a claim whose record is missing or names another claim is not the collection's.
+OWNERSHIP_ANNOTATION = LABEL_PREFIX + "created-as"
+# A claim the collection took on (shares[].adopt): it adds its labels, never changes the claim otherwise.
+ADOPTED_ANNOTATION = LABEL_PREFIX + "adopted"
+SHARED_VOLUME_COMPONENT = "shared-volume"
 JOBS_SERVICE_ACCOUNT = "shared-resources-jobs"
 SHARE_MOUNT = "/mnt/share"
 MAX_NAME = 63
 
 
 def managed_labels(component, **extra):
-    labels = {"app.kubernetes.io/managed-by": MANAGED_BY, "app.kubernetes.io/part-of": PART_OF, COMPONENT_LABEL: component}
+    labels = {MANAGED_BY_LABEL: MANAGED_BY, "app.kubernetes.io/part-of": PART_OF, COMPONENT_LABEL: component}
     labels.update(extra)
     return labels
 
 
 def managed_selector(component):
     """Label selector of the objects of one component the collection manages."""
-    return "app.kubernetes.io/managed-by=%s,%s=%s" % (MANAGED_BY, COMPONENT_LABEL, component)
+    return "%s=%s,%s=%s" % (MANAGED_BY_LABEL, MANAGED_BY, COMPONENT_LABEL, component)
 
 
 def short_hash(value, length=10):
@@ -102,12 +111,23 @@ def share_labels(component, share, **extra):
     return managed_labels(component, **labels)
 
 
+def ownership_record(namespace, name):
+    """The value of OWNERSHIP_ANNOTATION on the claim ``namespace/name`` the collection created."""
+    return "%s/%s" % (namespace, name)
+
+
 def claim_manifest(spec, share):
-    metadata = {"name": share.claim_name, "namespace": spec.namespace, "labels": share_labels("shared-volume", share)}
+    """The claim of ``share``: the whole claim with its ownership record, or for an adopted share only what the collection adds."""
+    labels = share_labels(SHARED_VOLUME_COMPONENT, share)
     if share.dashboard:
-        metadata["labels"][DASHBOARD_LABEL] = "true"
+        labels[DASHBOARD_LABEL] = "true"
+    annotations = {ADOPTED_ANNOTATION: "true"} if share.adopt else {OWNERSHIP_ANNOTATION: ownership_record(spec.namespace, share.claim_name)}
     if share.display_name:
-        metadata["annotations"] = {DISPLAY_NAME_ANNOTATION: share.display_name}
+        annotations[DISPLAY_NAME_ANNOTATION] = share.display_name
+    metadata = {"name": share.claim_name, "namespace": spec.namespace, "labels": labels, "annotations": annotations}
+    if share.adopt:
+        # Sent as a JSON merge patch (k8s_plan, k8s_reconcile): the claim's own labels, annotations and spec stay.
+        return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": metadata}
     claim = {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
@@ -117,6 +137,70 @@ def claim_manifest(spec, share):
     if spec.storage_class is not None:
         claim["spec"]["storageClassName"] = spec.storage_class.name
     return claim
+
+
+def _annotations(obj):
+    return ((obj or {}).get("metadata") or {}).get("annotations") or {}
+
+
+def is_adoption(definition):
+    """True for the definition of an adopted claim: a patch of a claim that must exist, never a whole claim."""
+    return definition.get("kind") == "PersistentVolumeClaim" and ADOPTED_ANNOTATION in _annotations(definition)
+
+
+def created_by_collection(live):
+    """Whether the collection created the live claim ``live``, as its ownership record says.
+
+    Claims created before the record existed (1.2.0 and earlier) count when the collection's own last
+    apply (kubernetes.core records it in the last-applied annotation) labelled this very claim as a share's.
+    """
+    metadata = live.get("metadata") or {}
+    annotations = _annotations(live)
+    if ADOPTED_ANNOTATION in annotations:
+        return False
+    if OWNERSHIP_ANNOTATION in annotations:
+        return annotations[OWNERSHIP_ANNOTATION] == ownership_record(metadata.get("namespace"), metadata.get("name"))
+    applied = (last_applied(live) or {}).get("metadata") or {}
+    labels = applied.get("labels") or {}
+    return (
+        (applied.get("namespace"), applied.get("name")) == (metadata.get("namespace"), metadata.get("name"))
+        and labels.get(MANAGED_BY_LABEL) == MANAGED_BY
+        and labels.get(COMPONENT_LABEL) == SHARED_VOLUME_COMPONENT
+    )
+
+
+def claim_ownership_problems(definition, live):
+    """Why ``definition`` (a claim of a share) may not be applied to ``live`` (None: no such claim): a foreign claim
+    the share would take over, or an adopted one that does not exist or cannot be shared. Other objects: none."""
+    if definition.get("kind") != "PersistentVolumeClaim":
+        return []
+    share = ((definition.get("metadata") or {}).get("labels") or {}).get(SHARE_LABEL)
+    if is_adoption(definition):
+        if live is None:
+            return ["share %r has adopt: true, but the claim does not exist: fix the share's claim_name, or remove adopt "
+                    "to let the collection create the claim" % share]
+        modes = ((live.get("spec") or {}).get("accessModes")) or []
+        if "ReadWriteMany" not in modes:
+            return ["share %r adopts it, but its accessModes are %s: notebooks on many nodes mount a share at once, "
+                    "which needs ReadWriteMany" % (share, ", ".join(modes) or "unset")]
+        return []
+    if live is None or OWNERSHIP_ANNOTATION not in _annotations(definition) or created_by_collection(live):
+        return []
+    return ["exists, and the collection did not create it (it has no %s record naming it): share %r would take it over. "
+            "Set adopt: true on share %r to use the claim as it is (the collection then only adds its labels and never "
+            "changes its spec, files or other labels, nor deletes it), or give the share a claim_name of its own"
+            % (OWNERSHIP_ANNOTATION, share, share)]
+
+
+def deletion_refusal(live):
+    """Why the collection must not delete the live object ``live`` even when nothing declares it any more, or None."""
+    if ADOPTED_ANNOTATION in _annotations(live):
+        return "adopted (shares[].adopt): the collection did not create it and never deletes it"
+    labels = (live.get("metadata") or {}).get("labels") or {}
+    share_claim = labels.get(MANAGED_BY_LABEL) == MANAGED_BY and labels.get(COMPONENT_LABEL) == SHARED_VOLUME_COMPONENT
+    if live.get("kind") == "PersistentVolumeClaim" and share_claim and not created_by_collection(live):
+        return "the collection did not create it (no %s record naming it)" % OWNERSHIP_ANNOTATION
+    return None
 
 
 def quota_manifest(spec):
@@ -200,6 +284,8 @@ def directory_job(spec, share, image, script, run_as_user=None, fs_group=None):
         {"name": "SHARE_STRICT", "value": "true" if spec.permissions.strict else "false"},
         {"name": "SHARE_WRITABLE", "value": "true" if share.writers else "false"},
     ]
+    if share.adopt:
+        env.append({"name": "SHARE_ADOPTED", "value": "true"})
     pod_spec = {
         "serviceAccountName": JOBS_SERVICE_ACCOUNT,
         "automountServiceAccountToken": False,
@@ -242,5 +328,10 @@ def directory_jobs(spec, image, script, run_as_user=None, fs_group=None):
     """
     if fs_group is None and spec.jupyterhub is not None and spec.jupyterhub.flavor == "z2jh":
         fs_group = Z2JH_FS_GID
-    jobs = [directory_job(spec, share, image, script, run_as_user, fs_group) for share in spec.shares]
+    jobs = [directory_job(spec, share, image, script, run_as_user, fs_group) for share in spec.shares if asks_for_directory_job(share)]
     return [directory_script_config_map(spec, script)] + jobs
+
+
+def asks_for_directory_job(share):
+    """Every share the collection created gets a directory Job; an adopted one only when it lists directories."""
+    return not share.adopt or bool(share.directories)

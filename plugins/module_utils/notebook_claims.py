@@ -27,12 +27,13 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.manifests
     COMPONENT_LABEL,
     LABEL_PREFIX,
     MANAGED_BY,
+    SHARED_VOLUME_COMPONENT,
     share_labels,
 )
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.storage import StaticVolumeError, static_volume_source
 
 COMPONENT = "notebook-volume"
-SHARE_COMPONENT = "shared-volume"
+SHARE_COMPONENT = SHARED_VOLUME_COMPONENT
 NAMESPACE_LABEL = LABEL_PREFIX + "namespace"
 READ_ONLY_MOUNT_OPTION = "ro"
 _MODE_MOUNT_OPTIONS = ("ro", "rw")

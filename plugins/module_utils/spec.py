@@ -78,7 +78,7 @@ Tier = namedtuple("Tier", "name readers writers gid restricted description")
 Share = namedtuple(
     "Share",
     "index name tier size claim_name mount_path readers writers gid restricted display_name description volume_name "
-    "dashboard directories",
+    "dashboard directories adopt",
 )
 
 
@@ -240,7 +240,12 @@ def _parse_share(collector, position, data, tiers):
         volume_name=volume_name(name),
         dashboard=_dashboard_flag(collector, path + ".dashboard", data.get("dashboard", False), writers),
         directories=_directories(collector, path + ".directories", data.get("directories", [])),
+        adopt=_bool_or_false(collector, path + ".adopt", data.get("adopt", False)),
     )
+
+
+def _bool_or_false(collector, path, value):
+    return value if check_bool(collector, path, value) else False
 
 
 def _dashboard_flag(collector, path, value, writers):

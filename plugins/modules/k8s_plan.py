@@ -205,7 +205,6 @@ diff:
       after_header: PersistentVolumeClaim rhods-notebooks/census
 """
 
-import collections
 import copy
 
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
@@ -213,29 +212,17 @@ from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import 
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.k8s_compare import (
-    CREATE,
-    RECREATE,
-    REFUSE,
-    UNCHANGED,
-    decide,
-    describe_object,
-    diff_before,
-    find_orphans,
-    last_applied,
-    object_ref,
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.k8s_planning import (
+    incomplete_definitions,
+    make_plan,
+    prune_argument_spec,
 )
 
 try:
-    from kubernetes.dynamic.exceptions import DynamicApiError, NotFoundError, ResourceNotFoundError
     from urllib3.exceptions import MaxRetryError
 except ImportError:
     # AnsibleK8SModule fails with a clear message when the kubernetes library is missing.
     pass
-
-
-class PlanError(Exception):
-    """A definition that cannot be planned; the message names it."""
 
 
 def argument_spec():
@@ -244,185 +231,9 @@ def argument_spec():
         definitions=dict(type="list", elements="dict", required=True),
         allow_recreate=dict(type="list", elements="str", default=[]),
         method=dict(type="str", choices=["apply", "merge"], default="apply"),
-        prune=dict(
-            type="dict",
-            options=dict(
-                label_selector=dict(type="str", required=True),
-                kinds=dict(
-                    type="list",
-                    elements="dict",
-                    required=True,
-                    options=dict(api_version=dict(type="str", required=True), kind=dict(type="str", required=True)),
-                ),
-                namespaces=dict(type="list", elements="str"),
-            ),
-        ),
+        prune=prune_argument_spec(),
     )
     return spec
-
-
-def incomplete_definitions(definitions):
-    """One message per definition missing apiVersion, kind or metadata.name."""
-    errors = []
-    for index, definition in enumerate(definitions):
-        metadata = definition.get("metadata")
-        present = dict(apiVersion=definition.get("apiVersion"), kind=definition.get("kind"))
-        present["metadata.name"] = metadata.get("name") if isinstance(metadata, dict) else None
-        missing = [field for field in ("apiVersion", "kind", "metadata.name") if not present[field]]
-        if missing:
-            errors.append("definitions[%d]: needs %s" % (index, " and ".join(missing)))
-    return errors
-
-
-def find_resource(client, api_version, kind, what):
-    try:
-        return client.resources.get(api_version=api_version, kind=kind)
-    except ResourceNotFoundError:
-        raise PlanError("%s: the cluster serves no kind %s in %s; is its CustomResourceDefinition installed?" % (what, kind, api_version))
-
-
-def read_live(client, resource, definition, what):
-    metadata = definition["metadata"]
-    if resource.namespaced and not metadata.get("namespace"):
-        raise PlanError("%s: metadata.namespace is required, %s is a namespaced kind" % (what, resource.kind))
-    try:
-        return client.get(resource, name=metadata["name"], namespace=metadata.get("namespace")).to_dict()
-    except NotFoundError:
-        return None
-    except DynamicApiError as exc:
-        raise PlanError("%s: could not read the live object: %s" % (what, exc.summary()))
-
-
-class LiveObjects(object):
-    """Reads the live objects: one list per kind and namespace that several definitions share, else one GET."""
-
-    def __init__(self, client, definitions):
-        self.client = client
-        self.wanted = collections.Counter(self.key(definition) for definition in definitions)
-        self.listed = {}
-
-    @staticmethod
-    def key(definition):
-        return (definition["apiVersion"], definition["kind"], definition["metadata"].get("namespace"))
-
-    def read(self, resource, definition, what):
-        key = self.key(definition)
-        if self.wanted[key] < 2:
-            return read_live(self.client, resource, definition, what)
-        if key not in self.listed:
-            self.listed[key] = self.list_by_name(resource, key[2], what)
-        return self.listed[key].get(definition["metadata"]["name"])
-
-    def list_by_name(self, resource, namespace, what):
-        if resource.namespaced and not namespace:
-            raise PlanError("%s: metadata.namespace is required, %s is a namespaced kind" % (what, resource.kind))
-        try:
-            items = self.client.get(resource, namespace=namespace).to_dict()["items"]
-        except DynamicApiError as exc:
-            raise PlanError("%s: could not list the live objects: %s" % (what, exc.summary()))
-        # List items carry no kind or apiVersion of their own.
-        return dict((item["metadata"]["name"], dict(item, apiVersion=resource.group_version, kind=resource.kind)) for item in items)
-
-
-def summarize(resource, metadata):
-    """The reference of an object, as RV(orphans) returns it: a manifest kubernetes.core.k8s can delete."""
-    reference = {"name": metadata["name"]}
-    if resource.namespaced:
-        reference["namespace"] = metadata.get("namespace")
-    if metadata.get("labels"):
-        reference["labels"] = dict(metadata["labels"])
-    return dict(apiVersion=resource.group_version, kind=resource.kind, metadata=reference)
-
-
-def list_candidates(client, prune):
-    """Summaries of the live objects of the prune kinds that carry the prune label selector."""
-    candidates = []
-    for wanted in prune["kinds"]:
-        what = "prune.kinds %s %s" % (wanted["api_version"], wanted["kind"])
-        resource = find_resource(client, wanted["api_version"], wanted["kind"], what)
-        namespaces = (prune["namespaces"] or [None]) if resource.namespaced else [None]
-        for namespace in namespaces:
-            try:
-                listed = client.get(resource, namespace=namespace, label_selector=prune["label_selector"]).to_dict()
-            except DynamicApiError as exc:
-                raise PlanError("%s: could not list the live objects: %s" % (what, exc.summary()))
-            candidates.extend(summarize(resource, item["metadata"]) for item in listed["items"])
-    return candidates
-
-
-class Plan(object):
-    """What to do with each definition, built up one definition at a time."""
-
-    def __init__(self, allow_recreate, with_diff, applies=True):
-        self.allow_recreate = allow_recreate
-        self.applies = applies
-        self.with_diff = with_diff
-        self.apply, self.recreate, self.creates, self.updates, self.unchanged = [], [], [], [], []
-        self.diff, self.errors, self.warnings, self.orphans = [], [], [], []
-        # Summaries of every object planned, to tell orphans from them.
-        self.planned = []
-
-    def add(self, definition, resource, live):
-        self.planned.append(summarize(resource, definition["metadata"]))
-        decision = decide(definition, live, definition["kind"] in self.allow_recreate, self.applies)
-        if decision.action == UNCHANGED:
-            self.unchanged.append(object_ref(definition))
-            return
-        if decision.action == REFUSE:
-            self.errors.extend("%s: %s" % (describe_object(definition), conflict.message) for conflict in decision.conflicts)
-            return
-        self.apply.append(definition)
-        if decision.action == CREATE:
-            self.creates.append(object_ref(definition))
-        elif decision.action == RECREATE:
-            self.recreate.append(definition)
-            self.warnings.append(recreate_warning(definition, decision.conflicts))
-        else:
-            self.updates.append(object_ref(definition))
-        if self.with_diff:
-            header = describe_object(definition)
-            before = {} if live is None else diff_before(live, definition, last_applied(live))
-            self.diff.append(dict(before=before, after=definition, before_header=header, after_header=header))
-
-    def result(self, check_mode):
-        result = dict(
-            changed=check_mode and bool(self.apply),
-            apply=self.apply,
-            recreate=self.recreate,
-            creates=self.creates,
-            updates=self.updates,
-            unchanged=self.unchanged,
-            orphans=self.orphans,
-        )
-        if self.with_diff:
-            result["diff"] = self.diff
-        return result
-
-
-def recreate_warning(definition, conflicts):
-    changes = ", ".join(conflict.change for conflict in conflicts)
-    costs = "; ".join(sorted(set(conflict.on_recreate for conflict in conflicts)))
-    return "%s will be deleted and recreated because %s; %s" % (describe_object(definition), changes, costs)
-
-
-def make_plan(client, params, with_diff):
-    plan = Plan(params["allow_recreate"], with_diff, applies=params["method"] == "apply")
-    live_objects = LiveObjects(client, params["definitions"])
-    for index, definition in enumerate(params["definitions"]):
-        what = "definitions[%d] (%s)" % (index, describe_object(definition))
-        try:
-            resource = find_resource(client, definition["apiVersion"], definition["kind"], what)
-            live = live_objects.read(resource, definition, what)
-        except PlanError as exc:
-            plan.errors.append(str(exc))
-            continue
-        plan.add(definition, resource, live)
-    if params["prune"]:
-        try:
-            plan.orphans = find_orphans(list_candidates(client, params["prune"]), plan.planned)
-        except PlanError as exc:
-            plan.errors.append(str(exc))
-    return plan
 
 
 def main():

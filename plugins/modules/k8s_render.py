@@ -75,34 +75,10 @@ written:
   sample: [/srv/gitops/shared/persistentvolumeclaim_rhods-notebooks_census.yaml]
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.manifest_files import (
-    manifest_filename,
-    missing_fields,
-    render_manifest,
-)
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.text_files import read_text, write_text_atomically
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.manifest_files import check_definitions, render_files
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.yaml_text import HAS_YAML, YAML_IMPORT_ERROR
-
-
-def check_definitions(definitions):
-    """One message per definition that cannot be written, and per file two definitions would share."""
-    errors = []
-    owner_of = {}
-    for index, definition in enumerate(definitions):
-        missing = missing_fields(definition)
-        if missing:
-            errors.append("definitions[%d]: needs %s to name its file" % (index, " and ".join(missing)))
-            continue
-        filename = manifest_filename(definition)
-        if filename in owner_of:
-            errors.append("definitions[%d]: %s is already the file of definitions[%d]" % (index, filename, owner_of[filename]))
-        owner_of.setdefault(filename, index)
-    return errors
 
 
 def main():
@@ -122,24 +98,7 @@ def main():
     if errors:
         module.fail_json(msg="cannot render the definitions:\n  - " + "\n  - ".join(errors), errors=errors)
 
-    files, written, diffs = [], [], []
-    for definition in definitions:
-        path = os.path.join(dest, manifest_filename(definition))
-        files.append(path)
-        content = render_manifest(definition)
-        current = read_text(path)
-        if current == content:
-            continue
-        written.append(path)
-        diffs.append(dict(before=current or "", after=content, before_header=path, after_header=path))
-        if module.check_mode:
-            continue
-        try:
-            os.makedirs(dest, exist_ok=True)
-            write_text_atomically(module, path, content)
-        except (IOError, OSError) as exc:
-            module.fail_json(msg="could not write %s: %s" % (path, to_native(exc)))
-
+    files, written, diffs = render_files(module, definitions, dest)
     result = dict(changed=bool(written), files=files, written=written)
     if module._diff:
         result["diff"] = diffs

@@ -66,3 +66,14 @@ def test_a_share_without_writers_needs_no_writable_root(root):
     completed = share_directories(root, SHARE_WRITABLE="false")
     assert completed.returncode == 0
     assert "group and mode left as the storage set them (owner uid 0; this Job: uid 1001 gid 100 groups 100,40002)" in completed.stdout
+
+
+def test_an_adopted_claim_keeps_its_root_and_gets_its_directories(root):
+    os.chmod(root, 0o2755)  # the owner's, and the Job could change it
+    completed = share_directories(root, SHARE_DIRECTORIES="curated", SHARE_ADOPTED="true", SHARE_WRITABLE="false")
+    assert completed.returncode == 0, completed.stderr
+    info = os.stat(str(root))
+    assert (info.st_gid, stat.S_IMODE(info.st_mode)) == (JOB.gid, 0o2755)
+    assert "left as it is (an adopted claim's root is its owner's)" in completed.stdout
+    curated = os.stat(str(root / "curated"))
+    assert (curated.st_gid, stat.S_IMODE(curated.st_mode)) == (40002, 0o2770)

@@ -10,6 +10,11 @@ test tooling that must stay out of it (galaxy.yml ``build_ignore``), installed w
 - ``odh_rwx.shared_resources.awx_configure`` in dry-run mode: the planned controller objects,
   checked against the options of the awx.awx modules and the task arguments of the playbook.
 
+The report, the render directory, the Zero to JupyterHub values file and the AWX inventory file are
+given as paths relative to a working directory of their own, with the installed collection made
+read-only: they must land in (or be read from) that directory, and nothing inside the collection
+may change (tests run as root, which read-only modes do not stop, so its files are compared).
+
 ANSIBLE_COLLECTIONS_PATH is the install directory alone (so neither the repository's .collections
 link nor ~/.ansible/collections is on it); kubernetes.core, community.general and awx.awx come
 from the virtualenv's site-packages (ANSIBLE_COLLECTIONS_SCAN_SYS_PATH).
@@ -17,6 +22,7 @@ from the virtualenv's site-packages (ANSIBLE_COLLECTIONS_SCAN_SYS_PATH).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -85,6 +91,33 @@ def run(cmd, env, cwd, timeout=120):
     return proc
 
 
+@contextlib.contextmanager
+def untouched(installed):
+    """The installed collection read-only meanwhile, and unchanged afterwards (no file added, removed or changed)."""
+    def state():
+        return dict((str(path.relative_to(installed)), (path.stat().st_mode, path.stat().st_mtime_ns, path.stat().st_size))
+                    for path in installed.rglob("*"))
+
+    before = state()
+    for path in [installed, *installed.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode & ~0o222)
+    try:
+        yield
+    finally:
+        for path in [installed, *installed.rglob("*")]:
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode | 0o200)
+    after = dict((name, (mode | 0o200, mtime, size)) for name, (mode, mtime, size) in state().items())
+    assert after == dict((name, (mode | 0o200, mtime, size)) for name, (mode, mtime, size) in before.items())
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    """Where the user runs ansible-playbook: relative paths are relative to it."""
+    return tmp_path
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """(tarball, install dir, environment running Ansible from the installed copy only)."""
@@ -100,6 +133,8 @@ def built(tmp_path_factory):
         ANSIBLE_LOCAL_TEMP=str(tmp / "ansible-tmp"),
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_RETRY_FILES_ENABLED="false",
+        # Python's own byte-code cache is not the collection writing (a read-only install makes it skip silently).
+        PYTHONDONTWRITEBYTECODE="1",
         # Any Kubernetes client call goes to a closed port: render mode must not need a cluster.
         K8S_AUTH_HOST=CLOSED_PORT_URL,
         K8S_AUTH_KUBECONFIG=str(tmp / "no-kubeconfig"),
@@ -141,11 +176,12 @@ def test_only_the_installed_copy_is_found(built):
     assert paths == [installed.parents[1]], paths  # <install>/ansible_collections
 
 
-def test_validate_from_the_installed_copy(built):
+def test_validate_from_the_installed_copy(built, workdir):
     _tarball, installed, env, tmp = built
-    report = tmp / "access-report.md"
-    proc = run([BIN / "ansible-playbook", f"{COLLECTION}.validate", "-i", str(installed / "examples" / "inventory"),
-                "-e", f"shared_resources_report_path={report}"], env, tmp)
+    report = workdir / "access-report.md"
+    with untouched(installed):
+        proc = run([BIN / "ansible-playbook", f"{COLLECTION}.validate", "-i", str(installed / "examples" / "inventory"),
+                    "-e", "shared_resources_report_path=access-report.md"], env, workdir)
     assert "failed=0" in proc.stdout
     spec = yaml.safe_load((installed / "examples/inventory/group_vars/all/shared_resources.yml").read_text())[
         "shared_resources"]
@@ -179,12 +215,15 @@ def test_the_examples_modeline_names_the_installed_schema(built):
     assert json.loads(schema.read_text())["title"] == "odh_rwx.shared_resources spec"
 
 
-def test_render_site_from_the_installed_copy(built):
+def test_render_site_from_the_installed_copy(built, workdir):
     _tarball, installed, env, tmp = built
-    render_dir = tmp / "rendered"
-    proc = run([BIN / "ansible-playbook", f"{COLLECTION}.site", "-i", str(installed / "examples" / "inventory"),
-                "-e", f"shared_resources_render_dir={render_dir}"], env, tmp, timeout=300)
+    render_dir = workdir / "gitops"
+    with untouched(installed):
+        proc = run([BIN / "ansible-playbook", f"{COLLECTION}.site", "-i", str(installed / "examples" / "inventory"),
+                    "-e", "shared_resources_render_dir=gitops/", "-e", f"@{installed / 'examples' / 'flavors' / 'z2jh.yml'}",
+                    "-e", "example_z2jh_values_path=z2jh-values.yaml"], env, workdir, timeout=300)
     assert "failed=0" in proc.stdout
+    assert yaml.safe_load((workdir / "z2jh-values.yaml").read_text())["hub"]["extraConfig"]
     spec = yaml.safe_load((installed / "examples/inventory/group_vars/all/shared_resources.yml").read_text())[
         "shared_resources"]
     namespace = spec["namespace"]
@@ -203,9 +242,9 @@ def test_render_site_from_the_installed_copy(built):
         assert name.startswith(obj["kind"].lower() + "_"), name
 
 
-def _awx_plan(installed, env, tmp, *extra):
+def _awx_plan(installed, env, cwd, *extra):
     proc = run([BIN / "ansible-playbook", f"{COLLECTION}.awx_configure", "-e", "awx_configure_dry_run=true", *extra],
-               {**env, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}, tmp)
+               {**env, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}, cwd)
     tasks = json.loads(proc.stdout)["plays"][0]["tasks"]
     (shown,) = [t for t in tasks if t["task"]["name"].startswith("Show the planned objects")]
     for task in tasks:
@@ -317,3 +356,20 @@ def test_awx_configure_refuses_without_cluster_token(built):
     assert proc.returncode != 0
     assert "awx_configure_k8s_bearer_token" in proc.stdout
     assert "TASK [Create the" not in proc.stdout  # stopped before any controller call
+
+
+def test_awx_configure_reads_a_relative_inventory_file_from_the_working_directory(built, workdir):
+    _tarball, installed, env, tmp = built
+    spec = yaml.safe_load((installed / "examples/inventory/group_vars/all/shared_resources.yml").read_text())
+    spec["shared_resources"]["namespace"] = "from-the-working-directory"
+    (workdir / "vars.yml").write_text(yaml.safe_dump(spec))
+    with untouched(installed):
+        _stdout, plan = _awx_plan(installed, env, workdir, "-e", "awx_configure_inventory_vars_file=vars.yml",
+                                  "-e", "awx_configure_k8s_bearer_token=x")
+        missing = subprocess.run([BIN / "ansible-playbook", f"{COLLECTION}.awx_configure", "-e", "awx_configure_dry_run=true",
+                                  "-e", "awx_configure_inventory_vars_file=missing.yml"], env=env, cwd=workdir, capture_output=True,
+                                 text=True, timeout=120, check=False)
+    assert plan["inventory"]["variables"]["shared_resources"]["namespace"] == "from-the-working-directory"
+    assert missing.returncode != 0
+    assert ("awx_configure_inventory_vars_file: %s is not a readable file (a relative path is taken from the directory "
+            "ansible-playbook runs in)" % (workdir / "missing.yml")) in missing.stdout

@@ -6,6 +6,7 @@ strings, ``!unsafe`` ones included; tests that pass plain Python values to filte
 every serialiser (YAML files, ConfigMap JSON, the z2jh hook's Python) takes them.
 """
 
+import json
 import os
 
 import pytest
@@ -65,33 +66,53 @@ def offline_env():
     return ansible_env(K8S_AUTH_KUBECONFIG="/nonexistent/kubeconfig", KUBECONFIG="/nonexistent/kubeconfig")
 
 
+# The jupyterhub section of each flavour file, with the membership from OpenShift Groups instead of the inventory.
+OPENSHIFT_SECTIONS = {
+    "odh_jsp": "{'flavor': 'odh_jsp', 'groups_from': 'openshift'}",
+    "odh_notebooks": "{'flavor': 'odh_notebooks', 'groups_from': 'openshift', 'notebook_namespaces': [shared_resources.namespace, "
+                     "'open-analytics'], 'admission': {'enabled': true}}",
+    "z2jh": "{'flavor': 'z2jh', 'groups_from': 'openshift', 'values_path': example_z2jh_values_path}",
+}
+ADMISSION_FILES = 6  # its two ConfigMaps, Deployment, disruption budget, Service, webhook configuration
+
+
+@pytest.mark.parametrize("groups_from", ["inventory", "openshift"])
 @pytest.mark.parametrize("flavour", sorted(FLAVOUR_FILES))
-def test_render_mode_from_extra_vars_files(flavour, spec_file, tmp_path, request):
-    """GitOps render of every stage; odh_notebooks reads the live Notebooks, so it renders against the emulator."""
+def test_render_mode_contacts_no_cluster(flavour, groups_from, spec_file, tmp_path):
+    """GitOps render of every stage with a kubeconfig that does not exist: any API call would fail the run. What needs
+    the cluster is left out, and said once."""
     rendered = tmp_path / "rendered"
     values = tmp_path / "z2jh-values.yaml"
     args = ["-e", "@" + spec_file] + FLAVOUR_FILES[flavour] + [
         "-e", "shared_resources_render_dir=%s" % rendered, "-e", "example_z2jh_values_path=%s" % values]
-    emulator = None
-    if flavour == "odh_notebooks":
-        emulator = request.getfixturevalue("k8s_emulator")
-        prepare_notebook_cluster(emulator)
-        emulator.reset_audit()
-    completed = site(ansible_env(emulator.env()) if emulator else offline_env(), *args)
+    if groups_from == "openshift":
+        override = tmp_path / "openshift.json"
+        override.write_text(json.dumps({"jupyterhub_shared_resources": "{{ shared_resources | combine({'jupyterhub': %s}) }}"
+                                        % OPENSHIFT_SECTIONS[flavour]}))
+        args += ["-e", "@%s" % override]
+    completed = site(offline_env(), *args)
     assert completed.returncode == 0, completed.stdout[-4000:]
-    if emulator:
-        assert emulator.writes() == []
     documents = [yaml.safe_load(path.read_text()) for path in sorted(rendered.glob("*.yaml"))]
     kinds = set(document["kind"] for document in documents)
     assert {"StorageClass", "PersistentVolumeClaim", "Job", "ConfigMap"} <= kinds
     census = [d for d in documents if d["kind"] == "PersistentVolumeClaim" and d["metadata"]["name"] == "census"]
     assert census[0]["metadata"]["annotations"]["openshift.io/display-name"] == UNSAFE_NAME
+    assert completed.stdout.count("TASK [Say what render mode leaves out, and why]") == 1
+    said = completed.stdout.split("TASK [Say what render mode leaves out, and why]", 1)[1].split("PLAY [", 1)[0]
+    assert "deletions: objects that earlier specs declared are not removed" in said
+    profiles = [d for d in documents if d["metadata"]["name"].startswith("odh-rwx-profiles-")]
+    admission = [d for d in documents if d["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "notebook-admission"]
+    assert "Notebook" not in kinds and "PersistentVolume" not in kinds
+    if flavour == "odh_notebooks":
+        assert "the Notebook patches and the Data Science Projects' static volumes and claims" in said
+    if groups_from == "openshift":
+        assert "it lists the members of OpenShift groups, which render mode does not read" in said
+        assert profiles == [] and admission == [] and not values.exists()
+        return
     if flavour == "odh_jsp":
-        profiles = [d for d in documents if d["metadata"]["name"].startswith("odh-rwx-profiles-")]
         assert len(profiles) >= 2
     if flavour == "odh_notebooks":
-        # no claim of the render is bound in the cluster yet: the projects' static volumes wait for a run
-        assert "Not available yet, a later run adds them" in completed.stdout
+        assert len(admission) == ADMISSION_FILES
     if flavour == "z2jh":
         hook = yaml.safe_load(values.read_text())["hub"]["extraConfig"]["zz-odh-rwx-shared-resources"]
         assert '"guests-{{ all }}"' in hook

@@ -5,11 +5,11 @@ import glob
 import pytest
 import yaml
 
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import admission_objects, jupyterhub, lmod, manifests
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import admission_objects, jupyterhub, lmod, manifests, rollout
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.access import ShareAccess
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.notebook_claims import static_claim_manifest, static_volume_manifest
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_spec
-from ansible_collections.odh_rwx.shared_resources.plugins.modules import notebook_plan
+from ansible_collections.odh_rwx.shared_resources.plugins.modules import k8s_reconcile, notebook_plan
 from tests.support.schema import schema_errors
 
 RBAC = "examples/rbac/automation.yml"
@@ -41,7 +41,11 @@ RESOURCES = {
 }
 READ_MODULES = ("kubernetes.core.k8s_info", "kubernetes.core.k8s_log")
 # Modules of the collection that read, with what they list.
-READING_MODULES = {"odh_rwx.shared_resources.notebook_plan": [read[1] for read in notebook_plan.READS]}
+READING_MODULES = {
+    "odh_rwx.shared_resources.notebook_plan": [read[1] for read in notebook_plan.READS],
+    # besides what it applies and prunes (test_every_kind_a_role_prunes_may_be_listed_and_deleted)
+    "odh_rwx.shared_resources.k8s_reconcile": [read[1] for read in k8s_reconcile.READS],
+}
 
 
 def roles():
@@ -89,7 +93,7 @@ def written_kinds(example_spec):
 def tasks_in(tasks):
     for task in tasks or []:
         yield task
-        for section in ("block", "rescue", "always"):
+        for section in ("block", "rescue", "always", "tasks", "pre_tasks"):
             yield from tasks_in(task.get(section))
 
 
@@ -106,7 +110,7 @@ def admission_kinds(example_spec):
 
 def read_kinds():
     kinds = set()
-    for path in glob.glob("roles/*/tasks/*.yml"):
+    for path in glob.glob("roles/*/tasks/*.yml") + ["playbooks/site.yml"]:
         with open(path) as handle:
             for task in tasks_in(yaml.safe_load(handle)):
                 for module in READ_MODULES:
@@ -155,8 +159,27 @@ def test_kinds_the_roles_delete_may_be_deleted(kind):
 
 def test_every_kind_the_roles_read_may_be_read():
     kinds = read_kinds()
-    assert set(kinds) >= {"CSIDriver", "Deployment", "Group", "Job", "MutatingWebhookConfiguration", "Notebook", "PersistentVolume",
-                          "PersistentVolumeClaim", "Secret", "StorageClass"}
+    assert set(kinds) >= {"CSIDriver", "Deployment", "Group", "Job", "Notebook", "PersistentVolume", "PersistentVolumeClaim", "Pod",
+                          "Secret", "StorageClass"}
     for kind in kinds + ["Pod"]:  # k8s_log reads a Job's pods
         assert kind in RESOURCES, "%s: add it to %s and to RESOURCES" % (kind, RBAC)
         assert {"get", "list"} <= granted(role_for(kind), kind), kind
+
+
+def pruned_kinds(example_spec):
+    """The kinds of every prune scope of the roles (rollout.prune_scope), with the LMod tree and cert-manager's objects."""
+    written_kinds(example_spec)  # the example with an LMod tree, a notebook image, ...
+    example_spec["jupyterhub"] = {"flavor": "odh_notebooks", "admission": {"enabled": True, "certificates": {"source": "cert_manager"}}}
+    spec = parse_spec(example_spec)
+    kinds = set()
+    for what in rollout.SCOPES:
+        kinds.update(kind["kind"] for kind in rollout.prune_scope(spec, what)["kinds"])
+    return sorted(kinds)
+
+
+def test_every_kind_a_role_prunes_may_be_listed_and_deleted(example_spec):
+    kinds = pruned_kinds(example_spec)
+    assert kinds == ["Certificate", "ConfigMap", "CronJob", "Deployment", "ImageStream", "Issuer", "Job", "MutatingWebhookConfiguration",
+                     "PersistentVolumeClaim", "PodDisruptionBudget", "Secret", "Service"]
+    for kind in kinds:
+        assert {"get", "list", "delete"} <= granted(role_for(kind), kind), kind

@@ -1,4 +1,5 @@
 import copy
+import json
 
 import pytest
 import yaml
@@ -56,8 +57,83 @@ def test_claims(full_spec):
         "shared-resources.odh-rwx.io/share": "census",
         "shared-resources.odh-rwx.io/restricted": "false",
     }
-    assert census["metadata"]["annotations"] == {"openshift.io/display-name": "Census extracts"}
+    assert census["metadata"]["annotations"] == {
+        "openshift.io/display-name": "Census extracts",
+        "shared-resources.odh-rwx.io/created-as": "rhods-notebooks/census",
+    }
     assert claims[2]["metadata"]["labels"]["shared-resources.odh-rwx.io/restricted"] == "true"
+
+
+def test_an_adopted_claim_is_only_what_the_collection_adds(example_spec):
+    example_spec["shares"][0].update(adopt=True, claim_name="radiology-data", display_name="Radiology")
+    spec = parse_spec(example_spec)
+    claim = manifests.claim_manifest(spec, spec.shares[0])
+    assert sorted(claim) == ["apiVersion", "kind", "metadata"]
+    assert claim["metadata"]["annotations"] == {"shared-resources.odh-rwx.io/adopted": "true", "openshift.io/display-name": "Radiology"}
+    assert claim["metadata"]["labels"]["shared-resources.odh-rwx.io/share"] == example_spec["shares"][0]["name"]
+    assert manifests.is_adoption(claim)
+
+
+def test_adopted_shares_get_a_directory_job_only_when_they_list_directories(full_spec):
+    full_spec["shares"][0].update(adopt=True, directories=[])
+    full_spec["shares"][1].update(adopt=True, directories=["raw"])
+    spec = parse_spec(full_spec)
+    jobs = [job for job in manifests.directory_jobs(spec, "ubi9", "#!/bin/sh\n") if job["kind"] == "Job"]
+    shares = [job["metadata"]["labels"]["shared-resources.odh-rwx.io/share"] for job in jobs]
+    assert spec.shares[0].name not in shares and spec.shares[1].name in shares
+    env = dict((item["name"], item["value"]) for item in jobs[0]["spec"]["template"]["spec"]["containers"][0]["env"])
+    assert env["SHARE_ADOPTED"] == "true" and env["SHARE_DIRECTORIES"] == "raw"
+
+
+def live_claim(name="census", namespace="rhods-notebooks", annotations=None, labels=None, modes=("ReadWriteMany",)):
+    metadata = {"name": name, "namespace": namespace, "labels": labels or {"owner": "radiology"}}
+    if annotations is not None:
+        metadata["annotations"] = annotations
+    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": metadata, "spec": {"accessModes": list(modes)}}
+
+
+def test_the_ownership_record_must_name_the_claim_it_is_on(example_spec):
+    spec = parse_spec(example_spec)
+    desired = manifests.claim_manifest(spec, spec.shares[0])
+    ours = live_claim(annotations={"shared-resources.odh-rwx.io/created-as": "rhods-notebooks/census"})
+    copied = live_claim(annotations={"shared-resources.odh-rwx.io/created-as": "rhods-notebooks/projects"})
+    assert manifests.created_by_collection(ours) and not manifests.created_by_collection(copied)
+    assert manifests.claim_ownership_problems(desired, ours) == []
+    assert manifests.claim_ownership_problems(desired, None) == []
+    (problem,) = manifests.claim_ownership_problems(desired, copied)
+    assert "the collection did not create it" in problem and "Set adopt: true on share 'census'" in problem
+    assert manifests.deletion_refusal(dict(copied, metadata=dict(copied["metadata"], labels=desired["metadata"]["labels"]))).startswith(
+        "the collection did not create it")
+
+
+def test_claims_applied_by_an_earlier_version_are_the_collections(example_spec):
+    """1.2.0 wrote no ownership record; its kubernetes.core apply recorded the claim with the collection's labels."""
+    spec = parse_spec(example_spec)
+    earlier = manifests.claim_manifest(spec, spec.shares[0])
+    del earlier["metadata"]["annotations"]
+    applied = {"kubectl.kubernetes.io/last-applied-configuration": json.dumps(earlier)}
+    assert manifests.created_by_collection(live_claim(annotations=applied))
+    renamed = dict(earlier, metadata=dict(earlier["metadata"], name="copy"))
+    assert not manifests.created_by_collection(live_claim(name="copy", annotations={
+        "kubectl.kubernetes.io/last-applied-configuration": json.dumps(dict(renamed, metadata=dict(earlier["metadata"])))}))
+    assert not manifests.created_by_collection(live_claim(annotations={"kubectl.kubernetes.io/last-applied-configuration": "{}"}))
+
+
+def test_an_adopted_claim_must_exist_and_be_read_write_many(example_spec):
+    example_spec["shares"][0]["adopt"] = True
+    spec = parse_spec(example_spec)
+    desired = manifests.claim_manifest(spec, spec.shares[0])
+    assert manifests.claim_ownership_problems(desired, live_claim()) == []
+    assert "has adopt: true, but the claim does not exist" in manifests.claim_ownership_problems(desired, None)[0]
+    assert "which needs ReadWriteMany" in manifests.claim_ownership_problems(desired, live_claim(modes=["ReadWriteOnce"]))[0]
+    adopted = live_claim(annotations={"shared-resources.odh-rwx.io/adopted": "true"}, labels=desired["metadata"]["labels"])
+    assert manifests.deletion_refusal(adopted).startswith("adopted")
+    assert not manifests.created_by_collection(adopted)
+
+
+def test_only_the_collections_share_claims_need_an_ownership_record_to_be_deleted():
+    assert manifests.deletion_refusal(live_claim(labels={"app": "mine"})) is None
+    assert manifests.deletion_refusal({"kind": "ConfigMap", "metadata": {"name": "x"}}) is None
 
 
 def test_claim_without_storage_class_uses_the_cluster_default(example_spec):
