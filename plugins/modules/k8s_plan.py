@@ -59,36 +59,9 @@ options:
     type: list
     elements: str
     default: []
-  prune:
-    description:
-      - Report the live objects that match a label selector but are not among O(definitions), as RV(orphans).
-      - The module never deletes anything.
-    type: dict
-    suboptions:
-      label_selector:
-        description: The label selector the objects of this rollout carry, for example V(app.kubernetes.io/managed-by=odh-rwx).
-        type: str
-        required: true
-      kinds:
-        description: The kinds to look for orphans of.
-        type: list
-        elements: dict
-        required: true
-        suboptions:
-          api_version:
-            description: API version of the kind, for example V(v1) or V(storage.k8s.io/v1).
-            type: str
-            required: true
-          kind:
-            description: The kind, for example V(PersistentVolumeClaim).
-            type: str
-            required: true
-      namespaces:
-        description: Look for orphans of namespaced kinds in these namespaces only; by default in all of them.
-        type: list
-        elements: str
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - odh_rwx.shared_resources.prune
 attributes:
   check_mode:
     support: full
@@ -193,6 +166,20 @@ orphans:
     - apiVersion: v1
       kind: PersistentVolumeClaim
       metadata: {name: old-share, namespace: rhods-notebooks, labels: {app.kubernetes.io/managed-by: odh_rwx.shared_resources}}
+delete:
+  description:
+    - The orphans to delete under O(prune.delete), as references; the module deletes nothing, the caller does (or use
+      M(odh_rwx.shared_resources.k8s_reconcile)).
+  returned: success
+  type: list
+  elements: dict
+  sample: []
+kept:
+  description: The orphans kept, each with C(object) and C(reason).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{object: PersistentVolumeClaim/rhods-notebooks/old, reason: "set shared_resources_prune: true to delete it"}]
 diff:
   description: One entry per object to create, update or recreate.
   returned: in diff mode

@@ -48,7 +48,7 @@ options:
       - V(apply) applies like C(kubectl apply) and M(kubernetes.core.k8s) with O(kubernetes.core.k8s#module:apply=true) (the
         last-applied annotation; fields dropped from a definition are removed). V(merge) sends a JSON merge patch, which replaces
         whole lists - for objects another controller owns, such as Notebooks. A definition with C(metadata.resourceVersion) is
-        a patch: it is sent only if the object still exists, and only if nobody changed it since.
+        a patch; it is sent only if the object still exists, and only if nobody changed it since.
     type: str
     choices: [apply, merge]
     default: apply
@@ -57,63 +57,6 @@ options:
     type: list
     elements: str
     default: []
-  prune:
-    description:
-      - Find the live objects that carry O(prune.label_selector) and that neither O(definitions) nor O(prune.desired) name (the
-        orphans), and delete them with O(prune.delete). The module never deletes a claim of a share that the collection did not
-        create or that it adopted; it keeps those, and the orphans O(prune.keep) names, and says why in a warning.
-    type: dict
-    suboptions:
-      label_selector:
-        description: The label selector the objects of this rollout carry.
-        type: str
-        required: true
-      kinds:
-        description: The kinds to look for orphans of, in the order they are deleted.
-        type: list
-        elements: dict
-        required: true
-        suboptions:
-          api_version:
-            description: API version of the kind, for example V(v1).
-            type: str
-            required: true
-          kind:
-            description: The kind, for example V(PersistentVolumeClaim).
-            type: str
-            required: true
-          optional:
-            description: A kind the cluster does not serve, or that the account may not list, has no orphans (instead of failing).
-            type: bool
-            default: false
-      namespaces:
-        description: Look in these namespaces only; cluster-scoped kinds ignore it.
-        type: list
-        elements: str
-      delete:
-        description: Delete the orphans. Without it they are only reported (RV(orphans), RV(kept)).
-        type: bool
-        default: false
-      keep:
-        description: Orphans matching one of these rules are kept, with the rule's reason.
-        type: list
-        elements: dict
-        default: []
-        suboptions:
-          label_selectors:
-            description: Equality-based label selectors, all of which the orphan's labels must match.
-            type: list
-            elements: str
-            required: true
-          reason:
-            description: Why they are kept, and how to have them deleted.
-            type: str
-            required: true
-      desired:
-        description: Further objects that are wanted (another call applies them), so not orphans; only their references matter.
-        type: list
-        elements: dict
-        default: []
   delete:
     description: References (C(apiVersion), C(kind), C(metadata.name), C(metadata.namespace)) of objects to delete after the
       applies, in this order; those already gone are left out.
@@ -133,6 +76,7 @@ options:
     type: path
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - odh_rwx.shared_resources.prune
 attributes:
   check_mode:
     support: full
@@ -147,7 +91,6 @@ notes:
   - The account needs C(get) and C(list) on every kind it applies or prunes, C(create) and C(patch) on what it applies,
     C(delete) on what it deletes, and for O(wait_jobs) C(get) on Jobs and C(list) on Pods and C(pods/log) (examples/rbac/automation.yml).
 seealso:
-  - role: odh_rwx.shared_resources.k8s_apply
   - module: odh_rwx.shared_resources.k8s_plan
   - module: odh_rwx.shared_resources.k8s_render
   - module: kubernetes.core.k8s

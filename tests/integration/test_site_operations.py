@@ -128,7 +128,7 @@ def test_two_runs_at_once_both_end_well(k8s_emulator, tmp_path):
         k8s_emulator.inject_fault(action="delay", seconds=3, verbs=["create"], resource=resource, times=2)
     env = ansible_env(k8s_emulator.env(), ANSIBLE_NOCOLOR="1")
     command = ["ansible-playbook", "-i", INVENTORY, SITE, "-e", "ansible_python_interpreter=" + sys.executable]
-    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for who in ("schedule", "person")]
     outputs = [run.communicate()[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], "\n".join(output[-2000:] for output in outputs)
     conflicts = [event for event in k8s_emulator.audit_events() if event["responseStatus"]["code"] == 409]

@@ -14,7 +14,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 from kubernetes import config, dynamic
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import manifests
