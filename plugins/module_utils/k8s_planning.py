@@ -306,17 +306,23 @@ def plan_prune(client, plan, prune):
             plan.add_deletion(orphan)
 
 
-def plan_deletions(client, plan, references):
-    """Explicit deletions: the references that still exist are deleted, in order."""
-    live_objects = LiveObjects(client, references)
-    for index, reference in enumerate(references):
-        what = "delete[%d] (%s)" % (index, describe_object(reference))
+def read_live_objects(client, plan, objects, option):
+    """(resource, object, live object or None) for each of ``objects``; those that cannot be read become plan errors."""
+    live_objects = LiveObjects(client, objects)
+    for index, obj in enumerate(objects):
+        what = "%s[%d] (%s)" % (option, index, describe_object(obj))
         try:
-            resource = find_resource(client, reference["apiVersion"], reference["kind"], what)
-            live = live_objects.read(resource, reference, what)
+            resource = find_resource(client, obj["apiVersion"], obj["kind"], what)
+            live = live_objects.read(resource, obj, what)
         except PlanError as exc:
             plan.errors.append(str(exc))
             continue
+        yield resource, obj, live
+
+
+def plan_deletions(client, plan, references):
+    """Explicit deletions: the references that still exist are deleted, in order."""
+    for resource, reference, live in read_live_objects(client, plan, references, "delete"):
         if live is not None and object_ref(reference) not in [object_ref(deleted) for deleted in plan.delete]:
             plan.add_deletion(summarize(resource, dict(reference["metadata"], labels=(live.get("metadata") or {}).get("labels"))))
 
@@ -324,15 +330,7 @@ def plan_deletions(client, plan, references):
 def make_plan(client, params, with_diff):
     """The Plan of ``params`` (definitions, allow_recreate, method, prune, and delete when given) against the cluster."""
     plan = Plan(params["allow_recreate"], with_diff, params["method"])
-    live_objects = LiveObjects(client, params["definitions"])
-    for index, definition in enumerate(params["definitions"]):
-        what = "definitions[%d] (%s)" % (index, describe_object(definition))
-        try:
-            resource = find_resource(client, definition["apiVersion"], definition["kind"], what)
-            live = live_objects.read(resource, definition, what)
-        except PlanError as exc:
-            plan.errors.append(str(exc))
-            continue
+    for resource, definition, live in read_live_objects(client, plan, params["definitions"], "definitions"):
         plan.add(definition, resource, live)
     if params.get("prune"):
         try:

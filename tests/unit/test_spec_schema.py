@@ -503,7 +503,8 @@ FORMATS = [
     (BASE, ("shares", 0, "directories", 0), st.text("/a. \t", max_size=8), True),
     (BASE, ("tiers", "private", "readers", 0), st.text("a/% *\t-", max_size=5), True),
     (BASE, ("namespace",), st.text(NAMEISH, max_size=66), True),
-    (BASE, ("permissions", "umask"), st.text("012345678", max_size=5), True),
+    # Valid umasks keep the owner's bits (0?0[0-7][0-7]): rare among random digit strings, so drawn as such too.
+    (BASE, ("permissions", "umask"), st.one_of(st.from_regex(r"\A0?[0-7]{3}\Z"), st.text("012345678", max_size=5)), True),
     (BASE, ("lmod", "kernels", 0, "name"), st.one_of(st.just("python3"), st.text("aZ09._- ", max_size=66)), True),
     (BASE, ("lmod", "kernels", 0, "display_name"), st.text("a \t", max_size=3), True),
     (BASE, ("lmod", "jupyter_path", 0), st.text("/a.: '\"\\", max_size=8), True),
