@@ -1,37 +1,27 @@
 """The admission webhook's objects in render mode, with no cluster: the jupyterhub role run with --tags notebook_admission."""
 
 import json
-import textwrap
 
 import pytest
 import yaml
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import rollout
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_spec
-from tests.support.playbooks import ansible_env, run_playbook
+from tests.support.playbooks import ansible_env, run_role
 from tests.unit.conftest import EXAMPLE_SPEC
-
-PLAYBOOK = textwrap.dedent("""
-    - name: Render the admission webhook
-      hosts: localhost
-      gather_facts: false
-      roles:
-        - role: odh_rwx.shared_resources.jupyterhub
-""")
 
 
 def render(tmp_path, certificates):
     spec = dict(EXAMPLE_SPEC, jupyterhub={"flavor": "odh_notebooks", "notebook_namespaces": ["rhods-notebooks", {"name": "team-a", "groups": ["team-a"]}],
                                           "admission": {"enabled": True, "certificates": certificates}})
-    (tmp_path / "vars.json").write_text(json.dumps({"shared_resources": spec, "shared_resources_render_dir": str(tmp_path / "out")}))
-    (tmp_path / "play.yml").write_text(PLAYBOOK)
     # A kubeconfig whose server nobody serves: any API call fails the run.
     (tmp_path / "kubeconfig").write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "current-context": "none",
         "clusters": [{"name": "none", "cluster": {"server": "https://127.0.0.1:9"}}],
         "contexts": [{"name": "none", "context": {"cluster": "none", "user": "none"}}], "users": [{"name": "none", "user": {"token": "x"}}]}))
     env = ansible_env(K8S_AUTH_KUBECONFIG=str(tmp_path / "kubeconfig"), ANSIBLE_NOCOLOR="1")
-    return run_playbook(tmp_path / "play.yml", "-e", "@%s" % (tmp_path / "vars.json"), "--tags", "notebook_admission", env=env)
+    return run_role(tmp_path, "jupyterhub", {"shared_resources": spec, "shared_resources_render_dir": str(tmp_path / "out")},
+                    "--tags", "notebook_admission", env=env)
 
 
 @pytest.mark.parametrize("source, extra", [

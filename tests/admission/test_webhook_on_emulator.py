@@ -12,7 +12,6 @@ import base64
 import copy
 import json
 import os
-import textwrap
 
 import pytest
 import yaml
@@ -23,21 +22,14 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import ad
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import notebooks as nb
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_spec
 from tests.support import odh_dashboard as dashboard
+from tests.support import playbooks
 from tests.support.admission_server import AdmissionServer, project_config_map, write_atomically
-from tests.support.playbooks import ansible_env, run_playbook
 from tests.support.upstream import upstream_path
 from tests.unit.conftest import EXAMPLE_SPEC
 
 NAMESPACE = "rhods-notebooks"
 PROJECT = "team-a"
 SYSTEM_PYTHON = "/usr/bin/python3"
-STORAGE_CLASS = {
-    "apiVersion": "storage.k8s.io/v1",
-    "kind": "StorageClass",
-    "metadata": {"name": "shared-rwx"},
-    "provisioner": "nfs.csi.k8s.io",
-    "parameters": {"server": "nfs.example.com", "share": "/exports/odh"},
-}
 # The spec of the unit tests (alice: team-a and analysts, bob: analysts, carol: hr) with a Data Science Project of team-a.
 SPEC = dict(
     copy.deepcopy(EXAMPLE_SPEC),
@@ -48,13 +40,6 @@ SPEC = dict(
         "admission": {"enabled": True, "timeout_seconds": 5},
     },
 )
-PLAYBOOK = textwrap.dedent("""
-    - name: The ODH notebooks and their admission webhook
-      hosts: localhost
-      gather_facts: false
-      roles:
-        - role: odh_rwx.shared_resources.jupyterhub
-""")
 
 
 @pytest.fixture
@@ -63,7 +48,8 @@ def client(k8s_emulator):
     client = dynamic.DynamicClient(config.new_client_from_config(config_file=k8s_emulator.kubeconfig))
     with open(upstream_path("kubeflow/kubeflow.org_notebooks.yaml")) as handle:
         client.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition").create(body=yaml.safe_load(handle))
-    client.resources.get(api_version="storage.k8s.io/v1", kind="StorageClass").create(body=STORAGE_CLASS)
+    (storage_class,) = manifests.storage_class_objects(parse_spec(SPEC))  # as rwx_storageclass creates it
+    client.resources.get(api_version="storage.k8s.io/v1", kind="StorageClass").create(body=storage_class)
     for namespace in (NAMESPACE, PROJECT):
         client.resources.get(api_version="v1", kind="Namespace").create(body={"metadata": {"name": namespace}})
     claims = client.resources.get(api_version="v1", kind="PersistentVolumeClaim")
@@ -79,10 +65,8 @@ def client(k8s_emulator):
 
 
 def run_role(k8s_emulator, tmp_path, spec, *options):
-    (tmp_path / "spec.json").write_text(json.dumps({"shared_resources": spec}))
-    (tmp_path / "play.yml").write_text(PLAYBOOK)
-    completed = run_playbook(tmp_path / "play.yml", "-e", "@%s" % (tmp_path / "spec.json"), *options,
-                             env=ansible_env(k8s_emulator.env(), ANSIBLE_NOCOLOR="1"))
+    completed = playbooks.run_role(tmp_path, "jupyterhub", {"shared_resources": spec}, *options,
+                                   env=playbooks.ansible_env(k8s_emulator.env(), ANSIBLE_NOCOLOR="1"))
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return completed.stdout
 

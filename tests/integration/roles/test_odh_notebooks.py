@@ -7,10 +7,6 @@ and notebooks in Data Science Projects, which get static volumes and claims of t
 """
 
 import copy
-import json
-import os
-import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -19,6 +15,7 @@ from kubernetes import config, dynamic
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import manifests
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import parse_spec
 from tests.support.notebook_crd import install_notebook_crd
+from tests.support.playbooks import ansible_env, run_role
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
@@ -41,15 +38,6 @@ SPEC = {
     "users": {"alice": ["team-a", "analysts"], "bob": ["analysts"], "carol": ["hr"]},
     "jupyterhub": {"flavor": "odh_notebooks"},
 }
-
-
-PLAYBOOK = textwrap.dedent("""
-    - name: Reconcile the ODH notebooks
-      hosts: localhost
-      gather_facts: false
-      roles:
-        - role: odh_rwx.shared_resources.jupyterhub
-""")
 
 
 def notebook(user, stopped, namespace=NAMESPACE):
@@ -136,20 +124,7 @@ def share_mounts(notebook_object):
 
 
 def run(k8s_emulator, tmp_path, spec, *options):
-    (tmp_path / "spec.json").write_text(json.dumps({"shared_resources": spec}))
-    (tmp_path / "play.yml").write_text(PLAYBOOK)
-    env = dict(
-        k8s_emulator.env(),
-        ANSIBLE_COLLECTIONS_PATH=str(REPO_ROOT / ".collections"),
-        ANSIBLE_NOCOLOR="1",
-        PATH="%s:%s" % (VENV_BIN, os.environ["PATH"]),
-    )
-    command = [
-        str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local",
-        "-e", "ansible_python_interpreter=%s" % (VENV_BIN / "python"),
-        "-e", "@%s" % (tmp_path / "spec.json"), str(tmp_path / "play.yml"),
-    ]
-    completed = subprocess.run(command + list(options), env=env, capture_output=True, text=True, timeout=180, check=False)
+    completed = run_role(tmp_path, "jupyterhub", {"shared_resources": spec}, *options, env=ansible_env(k8s_emulator.env(), ANSIBLE_NOCOLOR="1"))
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return completed.stdout
 
@@ -227,18 +202,10 @@ def test_render_mode_reads_nothing_and_leaves_the_patches_out(k8s_emulator, clus
 # --- Data Science Projects: notebook namespaces besides the share namespace ----------------------
 
 PROJECTS = ("team-a", "lab")
-STORAGE_CLASS = {
-    "apiVersion": "storage.k8s.io/v1",
-    "kind": "StorageClass",
-    "metadata": {"name": "shared-rwx"},
-    "provisioner": "nfs.csi.k8s.io",
-    "parameters": {"server": "nfs.example.com", "share": "/exports/odh"},
-    "mountOptions": ["nfsvers=4.1"],
-    "reclaimPolicy": "Retain",
-}
 PROJECTS_SPEC = dict(
     SPEC,
-    storage_class={"name": "shared-rwx", "backend": "nfs_csi", "parameters": {"server": "nfs.example.com", "share": "/exports/odh"}},
+    storage_class={"name": "shared-rwx", "backend": "nfs_csi", "parameters": {"server": "nfs.example.com", "share": "/exports/odh"},
+                   "mount_options": ["nfsvers=4.1"]},
     jupyterhub={
         "flavor": "odh_notebooks",
         "notebook_namespaces": [NAMESPACE, {"name": "team-a", "groups": ["team-a", "analysts"]}, "lab"],
@@ -251,7 +218,9 @@ def projects(k8s_emulator):
     """The share claims as shared_pvcs leaves them (labelled, provisioned by csi-driver-nfs) and notebooks in two projects."""
     client = dynamic.DynamicClient(config.new_client_from_config(config_file=k8s_emulator.kubeconfig))
     install_notebook_crd(client)
-    client.resources.get(api_version="storage.k8s.io/v1", kind="StorageClass").create(body=STORAGE_CLASS)
+    # The class as rwx_storageclass creates it: the static volumes copy its parameters and mount options.
+    (storage_class,) = manifests.storage_class_objects(parse_spec(PROJECTS_SPEC))
+    client.resources.get(api_version="storage.k8s.io/v1", kind="StorageClass").create(body=storage_class)
     for namespace in (NAMESPACE,) + PROJECTS:
         client.resources.get(api_version="v1", kind="Namespace").create(body={"metadata": {"name": namespace}})
     claims = client.resources.get(api_version="v1", kind="PersistentVolumeClaim")
