@@ -8,7 +8,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import data_plane, manifests
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils import data_plane, manifests, storage
 from ansible_collections.odh_rwx.shared_resources.plugins.plugin_utils.spec_filters import validated_run_as_user, validated_spec
 
 
@@ -17,12 +17,20 @@ def storage_class_objects(shared_resources):
     return manifests.storage_class_objects(validated_spec("storage_class_objects", shared_resources))
 
 
+def storage_class_warnings(shared_resources, provisioner, csi_driver=None, fs_group=None):
+    """What the cluster's storage for the class does not do, given the provisioner's CSIDriver (None: not registered)."""
+    storage_class = validated_spec("storage_class_warnings", shared_resources).storage_class
+    if storage_class is None:
+        return []
+    return storage.storage_class_warnings(storage_class, provisioner, csi_driver or None, _fs_group(fs_group, "storage_class_warnings"))
+
+
 def shared_volume_objects(shared_resources):
     """Namespace, jobs ServiceAccount, storage quota and one RWX claim per share."""
     return manifests.shared_volume_objects(validated_spec("shared_volume_objects", shared_resources))
 
 
-def _fs_group(value):
+def _fs_group(value, filter_name="directory_jobs"):
     """The Job fsGroup argument: unset, true/false (the share's gid), or the notebooks' gid (extra vars bring a string)."""
     if isinstance(value, str):
         lowered = value.strip().lower()
@@ -35,7 +43,7 @@ def _fs_group(value):
     if value is None or isinstance(value, bool) or (isinstance(value, int) and value >= 1):
         return value
     raise AnsibleFilterError(
-        "directory_jobs: fs_group must be the gid notebook pods run with (Zero to JupyterHub: 100), true, false or unset, got %r" % (value,)
+        "%s: fs_group must be the gid notebook pods run with (Zero to JupyterHub: 100), true, false or unset, got %r" % (filter_name, value)
     )
 
 
@@ -62,6 +70,7 @@ class FilterModule(object):
     def filters(self):
         return {
             "storage_class_objects": storage_class_objects,
+            "storage_class_warnings": storage_class_warnings,
             "shared_volume_objects": shared_volume_objects,
             "directory_jobs": directory_jobs,
             "permission_limitations": permission_limitations,

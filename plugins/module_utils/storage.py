@@ -73,6 +73,28 @@ class StaticVolumeError(Exception):
     """A provisioned volume the collection cannot expose through a static PersistentVolume."""
 
 
+# The kubelet's default when a CSIDriver leaves fsGroupPolicy out (storage.k8s.io/v1 CSIDriverSpec).
+DEFAULT_FS_GROUP_POLICY = "ReadWriteOnceWithFSType"
+
+
+def storage_class_warnings(storage_class, provisioner, csi_driver, fs_group):
+    """What the cluster's storage for the class does not do: no CSI driver registered for ``provisioner``, a driver whose
+    fsGroupPolicy leaves RWX volumes alone while the rollout relies on fsGroup, EFS access points forcing their ids."""
+    warnings = []
+    if csi_driver is None and storage_class.backend != "nfs_subdir":
+        warnings.append("WARNING: no CSIDriver object is registered for provisioner '%s'. Claims of this class stay Pending "
+                        "until the driver is installed." % provisioner)
+    policy = ((csi_driver or {}).get("spec") or {}).get("fsGroupPolicy") or DEFAULT_FS_GROUP_POLICY
+    if fs_group and csi_driver is not None and policy != "File":
+        warnings.append("WARNING: CSIDriver %s has fsGroupPolicy '%s', not 'File': the kubelet does not apply fsGroup to its RWX "
+                        "volumes, and shared_resources_fs_group relies on it. Prepare the export's directories for the tier gids "
+                        "instead." % (provisioner, policy))
+    if storage_class.backend == "efs":
+        warnings.append("WARNING: AWS EFS access points force their own uid and gid on every file, so the tier gids in the pods' "
+                        "supplementalGroups do not separate tiers there; which claims a notebook mounts (and readOnly) still does.")
+    return warnings
+
+
 def _static_nfs(source, unique_id, secret):
     return {"nfs": {"server": source["server"], "path": source["path"]}}
 

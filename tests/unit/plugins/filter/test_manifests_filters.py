@@ -14,7 +14,7 @@ def jobs_only(objects):
 
 def test_filters_are_registered():
     assert sorted(manifests.FilterModule().filters()) == [
-        "directory_jobs", "permission_limitations", "shared_volume_objects", "storage_class_objects"]
+        "directory_jobs", "permission_limitations", "shared_volume_objects", "storage_class_objects", "storage_class_warnings"]
     assert sorted(jobs.FilterModule().filters()) == ["failed_jobs", "unfinished_jobs"]
 
 
@@ -30,6 +30,25 @@ def test_manifest_filters(example_spec):
 def test_directory_jobs_take_the_notebooks_group_from_extra_vars(example_spec, value, expected):
     job = jobs_only(manifests.directory_jobs(example_spec, IMAGE, 1001, value, script=SCRIPT))[0]
     assert job["spec"]["template"]["spec"]["securityContext"].get("fsGroup") == expected
+
+
+@pytest.mark.parametrize("fs_group, warned", [("true", True), ("false", False), (None, False), ("100", True)])
+def test_storage_class_warnings_take_the_group_from_extra_vars(example_spec, fs_group, warned):
+    example_spec["storage_class"] = {"name": "shared-rwx", "backend": "nfs_csi", "parameters": {"server": "nfs", "share": "/exports"}}
+    driver = {"apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver", "metadata": {"name": "nfs.csi.k8s.io"}, "spec": {"fsGroupPolicy": "None"}}
+    warnings = manifests.storage_class_warnings(example_spec, "nfs.csi.k8s.io", driver, fs_group)
+    assert [("fsGroupPolicy 'None'" in warning) for warning in warnings] == ([True] if warned else [])
+
+
+def test_storage_class_warnings_without_a_storage_class(example_spec):
+    example_spec.pop("storage_class", None)
+    assert manifests.storage_class_warnings(example_spec, "nfs.csi.k8s.io", None) == []
+
+
+def test_storage_class_warnings_refuse_a_bad_spec(example_spec):
+    example_spec["storage_class"] = {"name": "shared-rwx", "backend": "nfs"}
+    with pytest.raises(AnsibleFilterError, match=r"storage_class_warnings: invalid shared_resources spec:\s+- storage_class.backend: invalid value 'nfs'"):
+        manifests.storage_class_warnings(example_spec, "nfs.csi.k8s.io", None)
 
 
 @pytest.mark.parametrize("bad", [0, -5, "root", 1.5])

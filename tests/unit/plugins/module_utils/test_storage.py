@@ -3,7 +3,7 @@ import json
 import pytest
 
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.storage import storage_class_manifest
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.storage import storage_class_manifest, storage_class_warnings
 from tests.support.schema import schema_errors
 
 LABELS = {"app.kubernetes.io/managed-by": "odh_rwx.shared_resources"}
@@ -127,3 +127,38 @@ def test_existing_backend_has_no_manifest(example_spec):
 def test_bad_storage_class_is_refused(example_spec, storage_class, expected):
     errors = errors_for(example_spec, storage_class)
     assert any(expected in error for error in errors), errors
+
+
+def csi_driver(fs_group_policy=None):
+    spec = {"attachRequired": False}
+    if fs_group_policy:
+        spec["fsGroupPolicy"] = fs_group_policy
+    return {"apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver", "metadata": {"name": "nfs.csi.k8s.io"}, "spec": spec}
+
+
+def warnings_for(example_spec, backend, driver, fs_group):
+    example_spec["storage_class"] = {"name": "shared-rwx", "backend": backend}
+    if backend == "nfs_csi":
+        example_spec["storage_class"]["parameters"] = {"server": "nfs.example.com", "share": "/exports"}
+    if backend == "efs":
+        example_spec["storage_class"]["parameters"] = {"fileSystemId": "fs-0123456789abcdef0"}
+    return storage_class_warnings(parse_spec(example_spec).storage_class, "the.provisioner", driver, fs_group)
+
+
+@pytest.mark.parametrize("backend, driver, fs_group, expected", [
+    # csi-driver-nfs declares fsGroupPolicy File (deploy/csi-nfs-driverinfo.yaml): nothing to say.
+    ("nfs_csi", csi_driver("File"), True, []),
+    ("nfs_csi", None, False, ["no CSIDriver object is registered for provisioner 'the.provisioner'"]),
+    # The NFS subdir provisioner is no CSI driver: no CSIDriver object is expected.
+    ("nfs_subdir", None, True, []),
+    # A CSIDriver without fsGroupPolicy gets the API server's default, ReadWriteOnceWithFSType.
+    ("nfs_csi", csi_driver(), True, ["has fsGroupPolicy 'ReadWriteOnceWithFSType', not 'File'"]),
+    ("nfs_csi", csi_driver("None"), True, ["has fsGroupPolicy 'None', not 'File'"]),
+    ("nfs_csi", csi_driver("None"), False, []),
+    ("efs", csi_driver("None"), False, ["AWS EFS access points force their own uid and gid"]),
+])
+def test_storage_class_warnings(example_spec, backend, driver, fs_group, expected):
+    warnings = warnings_for(example_spec, backend, driver, fs_group)
+    assert len(warnings) == len(expected), warnings
+    for warning, fragment in zip(warnings, expected):
+        assert warning.startswith("WARNING: ") and fragment in warning
