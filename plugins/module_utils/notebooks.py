@@ -438,3 +438,19 @@ def plan_notebooks(spec, notebooks, users, lmod_environment=None, restart_runnin
         else:
             result["deferred"].append(ref)
     return result
+
+
+def left_for_later(waiting=(), deferred=(), unowned=(), skipped=()):
+    """One message per kind of work a notebook plan leaves for a later run, or for nobody: shares not available in a
+    namespace yet, running notebooks that patching would restart, notebooks without an owner record or not reconcilable."""
+    messages = []
+    if waiting:
+        messages.append("Not available yet, a later run adds them: %s" % "; ".join(waiting))
+    if deferred:
+        messages.append("%d running notebook(s) need new mounts and are left alone (patching restarts them): %s. They are "
+                        "patched by a run after they are stopped, or now with shared_resources.jupyterhub.restart_running: true."
+                        % (len(deferred), ", ".join(deferred)))
+    if unowned or skipped:
+        messages.append("Notebooks without an owner record (not the dashboard's) or not reconcilable, left alone: %s"
+                        % ", ".join(list(unowned) + list(skipped)))
+    return messages

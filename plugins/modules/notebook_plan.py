@@ -126,6 +126,14 @@ retired:
   returned: success
   type: list
   elements: str
+later:
+  description:
+    - What the plan leaves for a later run, or for nobody, one message per kind, ready to show - RV(waiting), RV(deferred),
+      and RV(unowned) with RV(skipped).
+  returned: success
+  type: list
+  elements: str
+  sample: ["1 running notebook(s) need new mounts and are left alone (patching restarts them): team-a/forecast. ..."]
 access_map:
   description: The digest of the access map the patches were computed with (the admission webhook's C(config.json)).
   returned: success
@@ -152,7 +160,12 @@ from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.notebook_
     SHARE_COMPONENT,
     plan_namespace_claims,
 )
-from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.notebooks import NOTEBOOK_API_VERSION, NOTEBOOK_KIND, plan_notebooks
+from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.notebooks import (
+    NOTEBOOK_API_VERSION,
+    NOTEBOOK_KIND,
+    left_for_later,
+    plan_notebooks,
+)
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.spec import SpecError, parse_spec, parse_users
 from ansible_collections.odh_rwx.shared_resources.plugins.module_utils.storage import StaticVolumeError
 
@@ -253,6 +266,7 @@ def plan(reader, spec_data, spec, users, restart_running):
     digest = admission.access_map_digest(config)
     result = plan_notebooks(spec, notebooks, users, notebook_environment(spec), restart_running, claims_plan["available"], digest)
     result.update(claims_plan, access_map=digest)
+    result["later"] = left_for_later(result["waiting"], result["deferred"], result["unowned"], result["skipped"])
     return result
 
 

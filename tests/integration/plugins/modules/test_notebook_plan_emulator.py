@@ -79,6 +79,8 @@ def test_one_process_reads_each_namespace_and_plans_everything(capsys, k8s_emula
     assert [patch["metadata"]["name"] for patch in result["patch"]] == ["jupyter-nb-alice"]
     assert result["patch"][0]["metadata"]["annotations"][nb.ACCESS_MAP_ANNOTATION] == result["access_map"]
     assert result["deferred"] == ["team-a/forecast"] and result["delete"] == [] and result["retired"] == []
+    assert [message for message in result["later"] if "team-a/forecast" in message] == [
+        nb.left_for_later(deferred=["team-a/forecast"])[0]]
     expected = admission.access_map(SPEC, SPEC["users"], result["available"])
     assert result["access_map"] == admission.access_map_digest(expected)
 

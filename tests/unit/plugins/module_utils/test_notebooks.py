@@ -399,3 +399,18 @@ def test_a_project_notebook_never_mounts_what_its_owner_may_not(data, audience, 
         assert claim in own and claim in namespace, "a share neither the owner nor the whole audience may read"
         assert mode == "ro" or (own[claim] == "rw" and namespace[claim] == "rw")
     assert set(mounted) == set(own) & set(namespace)
+
+
+def test_left_for_later_says_each_kind_once():
+    assert nb.left_for_later() == []
+    messages = nb.left_for_later(waiting=["census in team-a: claim not bound"], deferred=["team-a/forecast", "team-a/model"],
+                                 unowned=["team-a/someone"], skipped=["lab/odd: no containers in spec.template.spec"])
+    assert messages == [
+        "Not available yet, a later run adds them: census in team-a: claim not bound",
+        "2 running notebook(s) need new mounts and are left alone (patching restarts them): team-a/forecast, team-a/model. "
+        "They are patched by a run after they are stopped, or now with shared_resources.jupyterhub.restart_running: true.",
+        "Notebooks without an owner record (not the dashboard's) or not reconcilable, left alone: team-a/someone, "
+        "lab/odd: no containers in spec.template.spec",
+    ]
+    assert nb.left_for_later(skipped=["lab/odd: no containers"]) == [
+        "Notebooks without an owner record (not the dashboard's) or not reconcilable, left alone: lab/odd: no containers"]
